@@ -1,0 +1,299 @@
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import html2plaintext
+
+from .rma_unex_case import GROUP_USER
+
+TSR_STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("resolved_remotely", "Resolved Remotely"),
+    ("escalated", "Escalated to RMA"),
+]
+
+
+class HelpdeskTicket(models.Model):
+    """A helpdesk ticket as a Technical Support Request (P1, P2).
+
+    A ticket is a TSR once submitted with the device identity, the software
+    context and the customer's acceptance of the data disclaimer. The FAE then
+    resolves it remotely or escalates it to an RMA case.
+    """
+
+    _name = "helpdesk.ticket"
+    _inherit = [
+        "helpdesk.ticket",
+        "rma.unex.mac.mixin",
+        "rma.unex.response.mixin",
+    ]
+    _rma_protected_fields = frozenset(
+        {
+            "tsr_state",
+            "tsr_submitted_date",
+            "disclaimer_partner_id",
+            "disclaimer_date",
+            "response_deadline",
+            "first_response_date",
+        }
+    )
+
+    tsr_state = fields.Selection(
+        TSR_STATES,
+        string="TSR Status",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    tsr_submitted_date = fields.Datetime(
+        string="Submitted On", readonly=True, copy=False
+    )
+    rma_product_id = fields.Many2one(
+        "product.product",
+        string="Product Model",
+        index="btree_not_null",
+        domain="[('type', '=', 'consu')]",
+        tracking=True,
+    )
+    rma_lot_id = fields.Many2one(
+        "stock.lot",
+        string="Serial Number",
+        index="btree_not_null",
+        domain="[('product_id', '=', rma_product_id)]",
+    )
+    firmware_version = fields.Char()
+    sdk_version = fields.Char(string="SDK Version")
+    driver_version = fields.Char()
+    steps_to_reproduce = fields.Text()
+    disclaimer_accepted = fields.Boolean(
+        string="Data Disclaimer Accepted",
+        compute="_compute_disclaimer_accepted",
+        inverse="_inverse_disclaimer_accepted",
+        help="The customer backs up their data and configuration; we are not "
+        "liable for data loss during service (P1.3).",
+    )
+    disclaimer_partner_id = fields.Many2one(
+        "res.partner", string="Disclaimer Accepted By", readonly=True, copy=False
+    )
+    disclaimer_date = fields.Datetime(
+        string="Disclaimer Accepted On", readonly=True, copy=False
+    )
+    remote_fix_type = fields.Selection(
+        [
+            ("software_update", "Software / firmware update"),
+            ("configuration_change", "Configuration change"),
+        ],
+        string="Remote Fix",
+        copy=False,
+        tracking=True,
+    )
+    remote_fix_note = fields.Text(string="Fix Details", copy=False)
+    rma_case_ids = fields.One2many("rma.unex.case", "ticket_id", string="RMA Cases")
+    rma_case_count = fields.Integer(compute="_compute_rma_case_count")
+
+    @api.depends("disclaimer_date")
+    def _compute_disclaimer_accepted(self):
+        for ticket in self:
+            ticket.disclaimer_accepted = bool(ticket.disclaimer_date)
+
+    def _inverse_disclaimer_accepted(self):
+        for ticket in self:
+            if ticket.disclaimer_accepted:
+                ticket._accept_disclaimer(ticket.partner_id)
+            elif ticket.disclaimer_date:
+                if ticket.tsr_state != "draft":
+                    raise UserError(
+                        _("The disclaimer of a submitted request cannot be withdrawn.")
+                    )
+                ticket._rma_service_write(
+                    {"disclaimer_date": False, "disclaimer_partner_id": False}
+                )
+
+    @api.depends("rma_case_ids")
+    def _compute_rma_case_count(self):
+        for ticket in self:
+            ticket.rma_case_count = len(ticket.rma_case_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._mac_complete_from_lot(vals, "rma_lot_id", "rma_product_id")
+        return super().create(vals_list)
+
+    @api.onchange("rma_lot_id")
+    def _onchange_rma_lot_id(self):
+        if self.rma_lot_id.mac_address and not self.mac_address:
+            self.mac_address = self.rma_lot_id.mac_address
+
+    def _message_post_after_hook(self, message, msg_vals):
+        if self.tsr_state != "draft":
+            self._record_first_response_from_message(message)
+        return super()._message_post_after_hook(message, msg_vals)
+
+    # ------------------------------------------------------------------
+    # Submission (P1)
+    # ------------------------------------------------------------------
+
+    def _accept_disclaimer(self, partner):
+        """Record who accepted the data disclaimer, and when (P1.3)."""
+        if not partner:
+            raise UserError(
+                _("Set the customer contact who accepts the data disclaimer first.")
+            )
+        self.filtered(lambda t: not t.disclaimer_date)._rma_service_write(
+            {"disclaimer_partner_id": partner.id, "disclaimer_date": fields.Datetime.now()}
+        )
+
+    def _tsr_missing_fields(self):
+        """Labels of the P1.2 fields this request still lacks."""
+        self.ensure_one()
+        required = {
+            "partner_id": bool(self.partner_id),
+            "rma_product_id": bool(self.rma_product_id),
+            "mac_address": bool(self.mac_address or self.rma_lot_id),
+            "firmware_version": bool(
+                self.firmware_version or self.sdk_version or self.driver_version
+            ),
+            "steps_to_reproduce": bool((self.steps_to_reproduce or "").strip()),
+        }
+        labels = {
+            "partner_id": _("customer contact"),
+            "rma_product_id": _("product model"),
+            "mac_address": _("MAC address or serial number"),
+            "firmware_version": _("firmware, SDK or driver version"),
+            "steps_to_reproduce": _("steps to reproduce"),
+        }
+        return [labels[f] for f, ok in required.items() if not ok]
+
+    def action_submit_tsr(self):
+        """Submit the request: checks P1.2 and P1.3, starts the 24 h clock (P1.5)."""
+        self._check_tsr_group()
+        for ticket in self:
+            ticket._check_tsr_state(("draft",), _("submit"))
+            missing = ticket._tsr_missing_fields()
+            if missing:
+                raise UserError(
+                    _(
+                        "%(ticket)s cannot be submitted yet; it lacks: %(fields)s.",
+                        ticket=ticket.display_name,
+                        fields=", ".join(missing),
+                    )
+                )
+            if not ticket.disclaimer_date:
+                raise UserError(
+                    _(
+                        "%(ticket)s cannot be submitted before the customer accepts "
+                        "the data disclaimer (P1.3).",
+                        ticket=ticket.display_name,
+                    )
+                )
+        now = fields.Datetime.now()
+        self._rma_service_write({"tsr_state": "submitted", "tsr_submitted_date": now})
+        self._start_response_clock(now)
+        return True
+
+    def action_resolve_remotely(self):
+        """The FAE fixed it remotely (P2.2): close the ticket, no RMA."""
+        self._check_tsr_group()
+        for ticket in self:
+            ticket._check_tsr_state(("submitted",), _("resolve remotely"))
+            if not ticket.remote_fix_type:
+                raise UserError(
+                    _(
+                        "Record how %(ticket)s was fixed (software update or "
+                        "configuration change) before resolving it remotely.",
+                        ticket=ticket.display_name,
+                    )
+                )
+        self._rma_service_write({"tsr_state": "resolved_remotely"})
+        self._record_first_response()
+        for ticket in self:
+            stage = ticket._closed_stage()
+            if stage:
+                ticket.stage_id = stage
+        return True
+
+    def action_escalate(self):
+        """Hardware failure suspected (P2.3): open the RMA case for sales review."""
+        self._check_tsr_group()
+        for ticket in self:
+            ticket._check_tsr_state(("submitted",), _("escalate"))
+            if not ticket.partner_id:
+                raise UserError(_("Set the customer before escalating to an RMA."))
+        cases = self.env["rma.unex.case"].create(
+            [ticket._prepare_rma_case_vals() for ticket in self]
+        )
+        self._rma_service_write({"tsr_state": "escalated"})
+        self._record_first_response()
+        for ticket, case in zip(self, cases):
+            case._notify_escalation()
+            ticket.message_post(
+                body=Markup(_("Escalated to RMA case %s for sales review."))
+                % case._get_html_link(title=_("(awaiting RMA number)")),
+            )
+        if len(cases) == 1:
+            return cases._get_records_action()
+        return True
+
+    def _prepare_rma_case_vals(self):
+        """Values of the RMA case an escalation creates; extension hook."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "contact_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "ticket_id": self.id,
+            "description": self.description,
+            "unit_ids": [fields.Command.create(self._prepare_rma_unit_vals())],
+        }
+
+    def _prepare_rma_unit_vals(self):
+        self.ensure_one()
+        symptom = (self.steps_to_reproduce or "").strip() or html2plaintext(
+            self.description or ""
+        )
+        return {
+            "product_id": self.rma_product_id.id,
+            "lot_id": self.rma_lot_id.id,
+            "mac_address": self.mac_address,
+            "symptom": symptom,
+        }
+
+    def _check_tsr_group(self):
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_USER,), _("Handle support requests")
+        )
+
+    def _check_tsr_state(self, allowed, action):
+        self.ensure_one()
+        if self.tsr_state not in allowed:
+            states = dict(self._fields["tsr_state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "%(ticket)s is %(state)s: you cannot %(action)s it.",
+                    ticket=self.display_name,
+                    state=states[self.tsr_state],
+                    action=action,
+                )
+            )
+
+    def _closed_stage(self):
+        self.ensure_one()
+        stages = self.env["helpdesk.ticket.stage"].search(
+            [
+                ("closed", "=", True),
+                "|",
+                ("team_ids", "=", False),
+                ("team_ids", "in", self.team_id.ids),
+            ],
+            order="sequence, id",
+        )
+        return stages[:1]
+
+    def action_view_rma_cases(self):
+        self.ensure_one()
+        return self.rma_case_ids._get_records_action(name=_("RMA Cases"))

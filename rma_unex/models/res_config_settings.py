@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    rma_warranty_days = fields.Integer(
+        related="company_id.rma_warranty_days", readonly=False
+    )
+    rma_response_hours = fields.Integer(
+        related="company_id.rma_response_hours", readonly=False
+    )
+    rma_oui_blocks = fields.Char(related="company_id.rma_oui_blocks", readonly=False)

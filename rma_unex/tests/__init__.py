@@ -1,0 +1,4 @@
+from . import test_mac_address
+from . import test_tsr
+from . import test_case_lifecycle
+from . import test_access

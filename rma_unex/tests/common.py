@@ -1,0 +1,185 @@
+import unittest
+from datetime import datetime
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class RmaUnexCommon(TransactionCase):
+    """Users for each role, two customers, serial-tracked devices with MACs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.fae = cls._user("t_fae", "rma_unex.rma_unex_group_user")
+        cls.sales = cls._user("t_sales", "rma_unex.rma_unex_group_sales")
+        cls.quality = cls._user("t_quality", "rma_unex.rma_unex_group_quality")
+        cls.manager = cls._user("t_manager", "rma_unex.rma_unex_group_manager")
+        cls.stranger = cls._user("t_stranger", "base.group_user")
+
+        Partner = cls.env["res.partner"]
+        cls.customer_a = Partner.create(
+            {"name": "Customer A", "is_company": True, "user_id": cls.sales.id}
+        )
+        cls.contact_a = Partner.create(
+            {"name": "Alice A", "parent_id": cls.customer_a.id, "email": "alice@a.example"}
+        )
+        cls.customer_b = Partner.create({"name": "Customer B", "is_company": True})
+        cls.contact_b = Partner.create(
+            {"name": "Bob B", "parent_id": cls.customer_b.id, "email": "bob@b.example"}
+        )
+        cls.portal_a = new_test_user(
+            cls.env, "t_portal_a", groups="base.group_portal",
+            partner_id=cls.contact_a.id,
+        )
+        cls.portal_b = new_test_user(
+            cls.env, "t_portal_b", groups="base.group_portal",
+            partner_id=cls.contact_b.id,
+        )
+
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Test Router",
+                "default_code": "T-RTR",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 500.0,
+            }
+        )
+        cls.lot = cls.env["stock.lot"].create(
+            {
+                "name": "TRTR0001",
+                "product_id": cls.product.id,
+                "mac_address": "00:01:A7:00:00:01",
+            }
+        )
+        cls.lot_2 = cls.env["stock.lot"].create(
+            {
+                "name": "TRTR0002",
+                "product_id": cls.product.id,
+                "mac_address": "00:01:A7:00:00:02",
+            }
+        )
+
+    @classmethod
+    def _user(cls, login, groups):
+        return new_test_user(cls.env, login, groups=groups, email=f"{login}@x.example")
+
+    # Builders -----------------------------------------------------------
+
+    def make_ticket(self, submit=True, **vals):
+        values = {
+            "name": "Radio dead",
+            "description": "<p>The 6 GHz radio stopped.</p>",
+            "partner_id": self.contact_a.id,
+            "rma_product_id": self.product.id,
+            "rma_lot_id": self.lot.id,
+            "firmware_version": "7.1.3",
+            "steps_to_reproduce": "Enable the 6 GHz SSID; nothing transmits.",
+            "disclaimer_accepted": True,
+        }
+        values.update(vals)
+        ticket = self.env["helpdesk.ticket"].create(values)
+        if submit:
+            ticket.with_user(self.fae).action_submit_tsr()
+        return ticket
+
+    def make_case(self, partner=None, lots=None, **vals):
+        lots = lots if lots is not None else self.lot
+        values = {
+            "partner_id": (partner or self.customer_a).id,
+            "unit_ids": [
+                Command.create({"product_id": lot.product_id.id, "lot_id": lot.id})
+                for lot in lots
+            ],
+        }
+        values.update(vals)
+        return self.env["rma.unex.case"].create(values)
+
+    def put_in_state(self, case, state):
+        """Set the scene for a test: place a case in a state directly."""
+        vals = {"state": state}
+        if state not in ("sales_review", "cancelled") and not case.name:
+            vals["name"] = self.env["ir.sequence"].next_by_code("rma.unex.case")
+        if state == "suspended":
+            vals["suspended_from_state"] = "repair"
+        case._rma_service_write(vals)
+        return case
+
+    def deliver(self, lot, partner=None, date=None):
+        """Sell and deliver one serial to a customer; backdate the delivery."""
+        partner = partner or self.customer_a
+        stock = self.env.ref("stock.stock_location_stock")
+        self.env["stock.quant"]._update_available_quantity(
+            lot.product_id, stock, 1, lot_id=lot
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create({"product_id": lot.product_id.id, "product_uom_qty": 1})
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.move_line_ids.unlink()
+        picking.move_ids.write(
+            {
+                "move_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": lot.product_id.id,
+                            "lot_id": lot.id,
+                            "quantity": 1,
+                            "location_id": picking.location_id.id,
+                            "location_dest_id": picking.location_dest_id.id,
+                        }
+                    )
+                ],
+                "picked": True,
+            }
+        )
+        picking.button_validate()
+        if date:
+            when = datetime.combine(date, datetime.min.time())
+            picking.move_ids.move_line_ids.write({"date": when})
+            picking.move_ids.write({"date": when})
+            picking.write({"date_done": when})
+            order.write({"date_order": when})
+        return order
+
+    def flush_tracking(self):
+        """Write the pending chatter tracking, as the end of a request would."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    # Assertions ---------------------------------------------------------
+
+    def snapshot(self, case):
+        case.invalidate_recordset()
+        return (
+            case.state,
+            case.name,
+            len(case.message_ids),
+            case.first_response_date,
+            [(u.is_rejected, u.reject_reason_id.id) for u in case.unit_ids],
+        )
+
+    def assertRefused(self, exception, func, record, snapshot=None):
+        """The call raises ``exception`` and ``record`` is left exactly as it was.
+
+        Uses unittest's assertRaises rather than Odoo's, which would roll back
+        a savepoint and hide writes made before the refusal (X3).
+        """
+        snapshot = snapshot or self.snapshot
+        self.flush_tracking()
+        before = snapshot(record)
+        with unittest.TestCase.assertRaises(self, exception) as caught:
+            func()
+        self.flush_tracking()
+        self.env.invalidate_all()
+        self.assertEqual(snapshot(record), before, "a refused action changed data")
+        return caught.exception

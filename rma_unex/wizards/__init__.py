@@ -1,0 +1,3 @@
+from . import rma_unex_unit_reject_wizard
+from . import rma_unex_charge_agreement_wizard
+from . import rma_unex_case_suspend_wizard
