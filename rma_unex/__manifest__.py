@@ -36,6 +36,7 @@
         "views/rma_unex_reject_reason_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/stock_lot_views.xml",
+        "views/res_partner_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/rma_unex_menus.xml",

@@ -10,3 +10,4 @@ from . import rma_unex_reject_reason
 from . import rma_unex_case
 from . import rma_unex_unit
 from . import helpdesk_ticket
+from . import res_partner

@@ -2,3 +2,5 @@ from . import test_mac_address
 from . import test_tsr
 from . import test_case_lifecycle
 from . import test_access
+from . import test_views
+from . import test_http_rpc

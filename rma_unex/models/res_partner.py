@@ -1,0 +1,31 @@
+from odoo import _, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    rma_case_count = fields.Integer(
+        string="RMA Cases",
+        compute="_compute_rma_case_count",
+        groups="rma_unex.rma_unex_group_user",
+    )
+
+    def _compute_rma_case_count(self):
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["rma.unex.case"]._read_group(
+                [("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.rma_case_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_rma_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rma_unex.rma_unex_case_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        action["name"] = _("RMA Cases of %(partner)s", partner=self.commercial_partner_id.name)
+        return action
