@@ -125,7 +125,6 @@ class RmaUnexCase(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         check_company=True,
         domain="[('id', 'child_of', partner_id)]",
     )
@@ -152,7 +151,6 @@ class RmaUnexCase(models.Model):
     unit_count = fields.Integer(compute="_compute_unit_count")
     product_ids = fields.Many2many(
         "product.product",
-        string="Products",
         compute="_compute_product_ids",
         search="_search_product_ids",
     )

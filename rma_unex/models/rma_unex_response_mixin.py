@@ -22,7 +22,6 @@ class RmaUnexResponseMixin(models.AbstractModel):
     )
     first_response_date = fields.Datetime(copy=False, readonly=True)
     response_overdue = fields.Boolean(
-        string="Response Overdue",
         compute="_compute_response_overdue",
         search="_search_response_overdue",
     )

@@ -1,0 +1,18 @@
+# Entry points; the work is in scripts/*.sh (see `make help`).
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t10
+
+demo: ## run Odoo + rma_unex with demo data on http://127.0.0.1:8069
+	@bash scripts/demo.sh
+
+test: ## install rma_unex in a fresh DB and run its tests (ARGS="-k mac" goes to pytest)
+	@bash scripts/test.sh $(ARGS)
+
+lint: ## pylint-odoo + OCA XML/PO checks on rma_unex
+	@bash scripts/lint.sh
+
+clean: ## drop .venv, .run (stopping its private PostgreSQL) and the demo DB
+	@bash scripts/clean.sh
