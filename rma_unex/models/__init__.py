@@ -11,3 +11,9 @@ from . import rma_unex_case
 from . import rma_unex_unit
 from . import helpdesk_ticket
 from . import res_partner
+from . import rma_unex_warranty
+from . import stock_warehouse
+from . import stock_picking_type
+from . import stock_picking
+from . import stock_move
+from . import stock_move_line

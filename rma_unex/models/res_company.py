@@ -21,3 +21,45 @@ class ResCompany(models.Model):
         help="IEEE OUI prefixes of our devices, comma separated. A MAC outside "
         "them is flagged as possibly mistyped, not refused (P1.4).",
     )
+    rma_doa_days = fields.Integer(
+        string="Dead-on-Arrival Window (days)",
+        default=30,
+        help="A failure within this many days of delivery is DOA: a new unit, "
+        "freight paid by us both ways (M1).",
+    )
+    rma_repair_warranty_days = fields.Integer(
+        string="Repair Warranty (days)",
+        default=90,
+        help="A repaired or replacement unit is covered until the later of its "
+        "original warranty end and this many days after its return shipment (M3).",
+    )
+    rma_authorisation_days = fields.Integer(
+        string="Authorisation Valid For (days)",
+        default=30,
+        help="Without goods received by then, the customer is reminded (M2).",
+    )
+    rma_authorisation_grace_days = fields.Integer(
+        string="Expiry After Reminder (days)",
+        default=7,
+        help="Days after the reminder before the authorisation expires (M2).",
+    )
+    rma_shipping_instructions = fields.Html(
+        string="Shipping Instructions",
+        translate=True,
+        default=lambda self: self._default_rma_shipping_instructions(),
+        help="Sent with every RMA authorisation (P3.2).",
+    )
+
+    def _default_rma_shipping_instructions(self):
+        return (
+            "<ul>"
+            "<li>Write the RMA number clearly on the outside of the box.</li>"
+            "<li>Use the original packaging or equivalent anti-static, "
+            "shock-proof material. Damage in transit caused by improper "
+            "packaging is treated as customer-induced damage.</li>"
+            "<li>Ship freight pre-paid unless we agreed otherwise; we pay the "
+            "return of valid warranty claims.</li>"
+            "<li>Back up your data and configuration: we are not liable for "
+            "data loss during service.</li>"
+            "</ul>"
+        )

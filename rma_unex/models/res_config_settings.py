@@ -11,3 +11,16 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.rma_response_hours", readonly=False
     )
     rma_oui_blocks = fields.Char(related="company_id.rma_oui_blocks", readonly=False)
+    rma_doa_days = fields.Integer(related="company_id.rma_doa_days", readonly=False)
+    rma_repair_warranty_days = fields.Integer(
+        related="company_id.rma_repair_warranty_days", readonly=False
+    )
+    rma_authorisation_days = fields.Integer(
+        related="company_id.rma_authorisation_days", readonly=False
+    )
+    rma_authorisation_grace_days = fields.Integer(
+        related="company_id.rma_authorisation_grace_days", readonly=False
+    )
+    rma_shipping_instructions = fields.Html(
+        related="company_id.rma_shipping_instructions", readonly=False
+    )

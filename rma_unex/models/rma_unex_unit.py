@@ -1,14 +1,18 @@
-from dateutil.relativedelta import relativedelta
-
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from .rma_unex_case import GROUP_SALES
+from .rma_unex_case import GROUP_QUALITY, GROUP_SALES
+from .rma_unex_warranty import WARRANTY_STATUSES
 
-WARRANTY_STATUSES = [
-    ("in_warranty", "In Warranty"),
-    ("expired", "Expired"),
-    ("unknown", "Unknown"),
+# Internal findings: staff and warehouse read them, portal customers do not.
+STAFF = "rma_unex.rma_unex_group_user,stock.group_stock_user"
+
+CID_TYPES = [
+    ("none", "No CID"),
+    ("physical", "Physical impact"),
+    ("liquid", "Liquid damage"),
+    ("disassembly", "Unauthorised disassembly"),
+    ("packaging", "Improper packaging in transit"),
 ]
 
 
@@ -29,6 +33,22 @@ class RmaUnexUnit(models.Model):
             "warranty_start_date",
             "warranty_end_date",
             "warranty_sale_line_id",
+            "warranty_source",
+            "warranty_verified_user_id",
+            "warranty_verified_date",
+            "is_repeat_return",
+            "previous_unit_id",
+            "cid_type",
+            "cid_note",
+            "cid_user_id",
+            "cid_date",
+            "qc_result",
+            "qc_user_id",
+            "qc_date",
+            "date_received",
+            "received_lot_id",
+            "date_shipped",
+            "shipped_lot_id",
         }
     )
 
@@ -66,15 +86,67 @@ class RmaUnexUnit(models.Model):
         "rma.unex.reject.reason", string="Rejection Reason", readonly=True, copy=False
     )
     reject_note = fields.Text(string="Rejection Note", readonly=True, copy=False)
-    # The preliminary warranty look at sales review (P2.4); the full
-    # verification by sales comes with the logistics and warranty work (P4.1).
+    # Warranty: looked up at creation (the preliminary look of sales review,
+    # P2.4), verified by sales (P4.1), voided by CID (P4.2).
     warranty_status = fields.Selection(
-        WARRANTY_STATUSES, default="unknown", readonly=True, copy=False
+        WARRANTY_STATUSES, default="unknown", readonly=True, copy=False, index=True
     )
     warranty_start_date = fields.Date(readonly=True, copy=False)
     warranty_end_date = fields.Date(readonly=True, copy=False)
     warranty_sale_line_id = fields.Many2one(
-        "sale.order.line", string="Original Sale", readonly=True, copy=False
+        "sale.order.line", string="Original Sale", readonly=True, copy=False,
+        groups=STAFF,
+    )
+    warranty_source = fields.Char(readonly=True, copy=False, groups=STAFF)
+    warranty_verified_user_id = fields.Many2one(
+        "res.users", string="Warranty Verified By", readonly=True, copy=False,
+        groups=STAFF,
+    )
+    warranty_verified_date = fields.Datetime(readonly=True, copy=False)
+    is_repeat_return = fields.Boolean(
+        string="Repeat Return", readonly=True, copy=False, index=True,
+        help="This serial came back in an earlier RMA (M3).",
+    )
+    previous_unit_id = fields.Many2one(
+        "rma.unex.unit", string="Earlier RMA Unit", readonly=True, copy=False,
+        groups=STAFF,
+    )
+    cid_type = fields.Selection(
+        CID_TYPES, string="CID Finding", readonly=True, copy=False,
+        help="Customer-induced damage found by PD; any finding but 'No CID' "
+        "voids the warranty (P4.2).",
+    )
+    cid_note = fields.Text(string="CID Notes", readonly=True, copy=False, groups=STAFF)
+    cid_attachment_ids = fields.Many2many(
+        "ir.attachment", string="CID Photos", copy=False, groups=STAFF
+    )
+    cid_user_id = fields.Many2one(
+        "res.users", string="CID By", readonly=True, copy=False, groups=STAFF
+    )
+    cid_date = fields.Datetime(string="CID Date", readonly=True, copy=False)
+    qc_result = fields.Selection(
+        [("pass", "Passed"), ("fail", "Failed")],
+        string="QC Result", readonly=True, copy=False,
+    )
+    qc_user_id = fields.Many2one("res.users", string="Inspector", readonly=True, copy=False)
+    qc_date = fields.Datetime(string="QC Date", readonly=True, copy=False)
+    # Logistics (P3.4, P6.3)
+    move_ids = fields.One2many(
+        "stock.move", "rma_unit_id", string="Stock Moves", groups=STAFF
+    )
+    date_received = fields.Datetime(readonly=True, copy=False)
+    received_lot_id = fields.Many2one(
+        "stock.lot", string="Received Serial", readonly=True, copy=False
+    )
+    receipt_mismatch = fields.Char(
+        compute="_compute_receipt_mismatch", store=True, groups=STAFF,
+        help="Set when the serial or MAC received is not the one announced.",
+    )
+    date_shipped = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    shipped_lot_id = fields.Many2one(
+        "stock.lot", string="Shipped Serial", readonly=True, copy=False,
+        index="btree_not_null",
+        help="The serial shipped back: the unit itself, or its replacement (M4).",
     )
 
     _sql_constraints = [
@@ -91,6 +163,27 @@ class RmaUnexUnit(models.Model):
             identity = unit.lot_id.name or unit.mac_address
             product = unit.product_id.default_code or unit.product_id.name or ""
             unit.display_name = f"{product} {identity}" if identity else product
+
+    @api.depends("received_lot_id", "lot_id", "mac_address")
+    def _compute_receipt_mismatch(self):
+        for unit in self:
+            received = unit.received_lot_id
+            mismatch = False
+            if received and unit.lot_id and received != unit.lot_id:
+                mismatch = _(
+                    "Expected serial %(expected)s, received %(received)s.",
+                    expected=unit.lot_id.name,
+                    received=received.name,
+                )
+            elif received and unit.mac_address and received.mac_address and (
+                received.mac_address != unit.mac_address
+            ):
+                mismatch = _(
+                    "Expected MAC %(expected)s, received %(received)s.",
+                    expected=unit.mac_address,
+                    received=received.mac_address,
+                )
+            unit.receipt_mismatch = mismatch
 
     @api.constrains("lot_id", "product_id")
     def _check_lot_product(self):
@@ -137,90 +230,129 @@ class RmaUnexUnit(models.Model):
         self.case_id._check_units_editable()
 
     # ------------------------------------------------------------------
-    # Warranty (preliminary look)
+    # Warranty (P4.1, P4.2, M1, M3, M4)
     # ------------------------------------------------------------------
 
+    def _warranty_reference_date(self):
+        """Warranty is judged on the day the customer applied for the RMA."""
+        self.ensure_one()
+        when = self.case_id.date_applied or fields.Datetime.now()
+        return fields.Date.context_today(self, when)
+
     def _lookup_warranty(self):
-        """Find each unit's original sale and derive its warranty (P4.1).
-
-        By serial: the done delivery to a customer that shipped the lot. Else
-        by customer + product: the most recent delivered sale order line.
-        Else unknown. One search per strategy for the whole batch.
-        """
-        found = {}
-        by_lot = self._warranty_sources_by_lot()
+        """Look up and store the warranty of these units, in one batch."""
+        results = self.env["rma.unex.warranty"]._lookup_units(self)
         for unit in self:
-            if unit.lot_id and unit.lot_id.id in by_lot:
-                found[unit] = by_lot[unit.lot_id.id]
-        rest = self - self.browse([u.id for u in found])
-        by_product = rest._warranty_sources_by_customer_product()
-        for unit in rest:
-            key = (unit.case_id.partner_id.commercial_partner_id.id, unit.product_id.id)
-            if key in by_product:
-                found[unit] = by_product[key]
-        today = fields.Date.context_today(self)
-        for unit in self:
-            start, sale_line = found.get(unit, (False, False))
-            end = False
-            if start:
-                days = unit.product_id.product_tmpl_id._rma_warranty_days(
-                    unit.case_id.company_id
+            unit._rma_service_write(results[unit.id])
+        repeats = self.filtered("is_repeat_return")
+        for case in repeats.case_id:
+            case.message_post(
+                body=_(
+                    "Repeat return: %(units)s came back before.",
+                    units=", ".join(repeats.filtered(
+                        lambda u, c=case: u.case_id == c).mapped("display_name")),
                 )
-                end = start + relativedelta(days=days)
-            status = "unknown" if not start else (
-                "in_warranty" if today <= end else "expired"
-            )
-            unit._rma_service_write(
-                {
-                    "warranty_status": status,
-                    "warranty_start_date": start,
-                    "warranty_end_date": end,
-                    "warranty_sale_line_id": sale_line.id if sale_line else False,
-                }
             )
 
-    def _warranty_sources_by_lot(self):
-        lots = self.lot_id
-        if not lots:
-            return {}
-        move_lines = self.env["stock.move.line"].sudo().search(
-            [
-                ("lot_id", "in", lots.ids),
-                ("state", "=", "done"),
-                ("location_dest_id.usage", "=", "customer"),
-            ],
-            order="date desc, id desc",
-        )
-        # sudo: sales staff read deliveries for warranty without stock rights.
-        sources = {}
-        for line in move_lines:
-            sources.setdefault(
-                line.lot_id.id, (line.date.date(), line.move_id.sale_line_id)
+    def action_verify_warranty(self):
+        """Sales verifies the warranty from the original sale (P4.1)."""
+        self.case_id._check_rma_groups((GROUP_SALES,), _("Verify warranty"))
+        closed = self.filtered(lambda u: u.case_state in ("closed", "cancelled"))
+        if closed:
+            raise UserError(
+                _("The warranty of a closed or cancelled case is not verified again.")
             )
-        return sources
-
-    def _warranty_sources_by_customer_product(self):
-        if not self:
-            return {}
-        partners = self.case_id.partner_id.commercial_partner_id
-        sale_lines = self.env["sale.order.line"].sudo().search(
-            [
-                ("product_id", "in", self.product_id.ids),
-                ("order_id.partner_id.commercial_partner_id", "in", partners.ids),
-                ("state", "=", "sale"),
-                ("qty_delivered", ">", 0),
-            ],
-            order="id desc",
+        self._lookup_warranty()
+        self._rma_service_write(
+            {
+                "warranty_verified_user_id": self.env.user.id,
+                "warranty_verified_date": fields.Datetime.now(),
+            }
         )
-        # sudo: the original sale may belong to another salesperson's team.
-        sources = {}
-        for line in sale_lines:
-            order = line.order_id
-            start = (order.effective_date or order.date_order).date()
-            key = (order.partner_id.commercial_partner_id.id, line.product_id.id)
-            if key not in sources or start > sources[key][0]:
-                sources[key] = (start, line)
-        return sources
+        return True
+
+    def _record_cid(self, cid_type, note=False, attachments=None):
+        """PD records customer-induced damage; CID voids the warranty (P4.2)."""
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a CID finding"))
+        allowed = ("received", "evaluation", "suspended")
+        wrong = self.filtered(lambda u: u.case_state not in allowed)
+        if wrong:
+            raise UserError(
+                _(
+                    "CID is recorded while the unit is in the workshop; the case of "
+                    "%(units)s is not received or under evaluation.",
+                    units=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        if cid_type not in dict(CID_TYPES):
+            raise UserError(_("Choose a CID finding."))
+        self._rma_service_write(
+            {
+                "cid_type": cid_type,
+                "cid_note": note,
+                "cid_user_id": self.env.user.id,
+                "cid_date": fields.Datetime.now(),
+            }
+        )
+        if attachments:
+            self.write({"cid_attachment_ids": [Command.link(a.id) for a in attachments]})
+        self._lookup_warranty()
+        return True
+
+    def action_open_cid_wizard(self):
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a CID finding"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Customer-induced damage"),
+            "res_model": "rma.unex.unit.cid.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_unit_ids": self.ids},
+        }
+
+    def _prepare_move_vals(self, source, destination):
+        """One stock move per unit, linked to it; extension hook."""
+        self.ensure_one()
+        return {
+            "name": self.display_name,
+            "product_id": self.product_id.id,
+            "product_uom": self.product_id.uom_id.id,
+            "product_uom_qty": 1.0,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "rma_unit_id": self.id,
+            "company_id": self.company_id.id,
+        }
+
+    # ------------------------------------------------------------------
+    # QC result (P6.1): what the return shipment checks
+    # ------------------------------------------------------------------
+
+    def _set_qc_result(self, result):
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a QC result"))
+        wrong = self.filtered(lambda u: u.case_state != "qc")
+        if wrong:
+            raise UserError(
+                _(
+                    "QC results are recorded while the case is in quality control; "
+                    "%(units)s is not.",
+                    units=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self._rma_service_write(
+            {
+                "qc_result": result,
+                "qc_user_id": self.env.user.id,
+                "qc_date": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_qc_pass(self):
+        return self._set_qc_result("pass")
+
+    def action_qc_fail(self):
+        return self._set_qc_result("fail")
 
     # ------------------------------------------------------------------
     # Sales review of single units (M14)

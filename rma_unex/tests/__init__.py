@@ -4,3 +4,5 @@ from . import test_case_lifecycle
 from . import test_access
 from . import test_views
 from . import test_http_rpc
+from . import test_warranty
+from . import test_logistics

@@ -17,6 +17,7 @@ class RmaUnexCommon(TransactionCase):
         cls.quality = cls._user("t_quality", "rma_unex.rma_unex_group_quality")
         cls.manager = cls._user("t_manager", "rma_unex.rma_unex_group_manager")
         cls.stranger = cls._user("t_stranger", "base.group_user")
+        cls.warehouse = cls._user("t_warehouse", "stock.group_stock_user")
 
         Partner = cls.env["res.partner"]
         cls.customer_a = Partner.create(
@@ -150,6 +151,33 @@ class RmaUnexCommon(TransactionCase):
             picking.write({"date_done": when})
             order.write({"date_order": when})
         return order
+
+    def authorise(self, case):
+        """Record the customer's agreement where needed and authorise."""
+        if case.needs_charge_agreement:
+            case.with_user(self.sales)._record_charge_agreement(
+                case.contact_id or case.partner_id, "email"
+            )
+        case.with_user(self.sales).action_authorise()
+        return case
+
+    def pickings(self, case, code):
+        return case.picking_ids.filtered(lambda p: p.picking_type_code == code)
+
+    def validate(self, picking, lots_by_unit=None, user=None, units=None):
+        """Validate an RMA transfer as the warehouse would: optionally only some
+        units (a partial receipt) and with the serials actually found."""
+        picking = picking.with_user(user or self.warehouse)
+        for move in picking.move_ids:
+            unit = move.rma_unit_id
+            if units is not None and unit not in units:
+                move.move_line_ids.unlink()
+                move.quantity = 0
+                continue
+            if lots_by_unit and unit in lots_by_unit:
+                move.move_line_ids.lot_id = lots_by_unit[unit]
+            move.picked = True
+        return picking.with_context(skip_backorder=True).button_validate()
 
     def flush_tracking(self):
         """Write the pending chatter tracking, as the end of a request would."""

@@ -55,9 +55,12 @@ class TestCaseLifecycle(RmaUnexCommon):
         case = ticket.rma_case_ids
         self._agree(case)  # P2.4: warranty unknown, customer agrees to charges
         self.flush_tracking()
+        case.with_user(self.sales).action_authorise()
+        self.flush_tracking()
+        self.validate(self.pickings(case, "incoming"))  # the warehouse receives
+        self.flush_tracking()
+        self.assertEqual(case.state, "received")
         steps = [
-            (self.sales, "action_authorise", "authorised"),
-            (self.fae, "action_receive", "received"),
             (self.quality, "action_start_evaluation", "evaluation"),
             (self.sales, "action_send_quotation", "quoted"),
             (self.sales, "action_approve", "approved"),
@@ -66,14 +69,18 @@ class TestCaseLifecycle(RmaUnexCommon):
             (self.quality, "action_fail_qc", "repair"),  # P6.1 fail loops back
             (self.quality, "action_start_qc", "qc"),
             (self.quality, "action_pass_qc", "ready"),
-            (self.fae, "action_ship", "shipped"),
-            (self.sales, "action_close", "closed"),
         ]
         for user, button, state in steps:
             with self.subTest(button=button):
                 getattr(case.with_user(user), button)()
                 self.flush_tracking()
                 self.assertEqual(case.state, state)
+        self.validate(self.pickings(case, "outgoing"))  # the warehouse ships
+        self.flush_tracking()
+        self.assertEqual(case.state, "shipped")
+        case.with_user(self.sales).action_close()
+        self.flush_tracking()
+        self.assertEqual(case.state, "closed")
         self.assertRegex(case.name, r"^RMA\d{2}-\d{5}$")
         self.assertEqual(
             self._state_trail(case),
@@ -83,7 +90,7 @@ class TestCaseLifecycle(RmaUnexCommon):
         )
         author_ids = case.message_ids.filtered("tracking_value_ids").author_id
         self.assertTrue(
-            {self.sales.partner_id, self.fae.partner_id, self.quality.partner_id}
+            {self.sales.partner_id, self.warehouse.partner_id, self.quality.partner_id}
             <= set(author_ids),
             "who changed the state is recorded",
         )
@@ -236,13 +243,13 @@ class TestSalesReview(RmaUnexCommon):
             case.with_user(self.sales)._record_charge_agreement(self.contact_a, "email")
 
     def test_p2_4_in_warranty_units_need_no_agreement(self):
-        order = self.deliver(self.lot, date=date.today() - timedelta(days=10))
+        order = self.deliver(self.lot, date=date.today() - timedelta(days=40))
         case = self.make_case()
         unit = case.unit_ids
         self.assertEqual(unit.warranty_status, "in_warranty")
         self.assertEqual(unit.warranty_sale_line_id.order_id, order)
-        self.assertEqual(unit.warranty_start_date, date.today() - timedelta(days=10))
-        self.assertEqual(unit.warranty_end_date, date.today() + timedelta(days=80))
+        self.assertEqual(unit.warranty_start_date, date.today() - timedelta(days=40))
+        self.assertEqual(unit.warranty_end_date, date.today() + timedelta(days=50))
         self.assertFalse(case.needs_charge_agreement)
         case.with_user(self.sales).action_authorise()
         self.assertEqual(case.state, "authorised")

@@ -25,7 +25,7 @@ class TestViews(RmaUnexCommon):
                 name for name in self._BUTTONS if f'name="{name}"' in arch
             }
 
-        self.assertEqual(buttons(self.fae), {"action_receive", "action_ship"})
+        self.assertEqual(buttons(self.fae), {"action_view_receipts", "action_view_returns"})
         self.assertIn("action_authorise", buttons(self.sales))
         self.assertNotIn("action_start_repair", buttons(self.sales))
         self.assertIn("action_start_repair", buttons(self.quality))
@@ -33,9 +33,9 @@ class TestViews(RmaUnexCommon):
         self.assertEqual(buttons(self.manager), self._BUTTONS)
 
     _BUTTONS = {
-        "action_authorise", "action_receive", "action_start_evaluation",
+        "action_authorise", "action_view_receipts", "action_start_evaluation",
         "action_send_quotation", "action_approve", "action_start_repair",
-        "action_start_qc", "action_pass_qc", "action_fail_qc", "action_ship",
+        "action_start_qc", "action_pass_qc", "action_fail_qc", "action_view_returns",
         "action_close", "action_resume", "action_cancel",
     }
 

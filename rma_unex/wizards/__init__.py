@@ -1,3 +1,4 @@
 from . import rma_unex_unit_reject_wizard
 from . import rma_unex_charge_agreement_wizard
 from . import rma_unex_case_suspend_wizard
+from . import rma_unex_unit_cid_wizard

@@ -1,0 +1,193 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, models
+
+WARRANTY_STATUSES = [
+    ("in_warranty", "In Warranty"),
+    ("doa", "Dead on Arrival"),
+    ("expired", "Expired"),
+    ("void", "Void (CID)"),
+    ("unknown", "Unknown"),
+]
+
+# Statuses under which the vendor repairs or replaces free of charge.
+COVERED_STATUSES = ("in_warranty", "doa")
+
+
+class RmaUnexWarranty(models.AbstractModel):
+    """Warranty lookup for RMA units (P4.1, P4.2, P7.1, M1, M3, M4).
+
+    Works on a batch of units with a fixed number of queries whatever the
+    batch size: one search per source (original deliveries, earlier RMA units,
+    sale lines) for all units together, then plain Python per unit.
+
+    Order of the sources for a unit's serial (a MAC is resolved to its serial
+    when the unit is created):
+    1. earlier RMA units that shipped this serial back to the customer: the
+       serial is covered by the repair warranty (M3), and a serial shipped as a
+       replacement takes over the replaced unit's warranty (M4);
+    2. the customer delivery that shipped the serial (its sale order line);
+    3. without a serial match, the customer's most recent delivered sale line
+       of the product;
+    4. otherwise unknown.
+    """
+
+    _name = "rma.unex.warranty"
+    _description = "Warranty lookup"
+
+    @api.model
+    def _lookup_units(self, units):
+        """Return {unit id: values to write on the unit} for every unit."""
+        lots = units.lot_id
+        deliveries = self._original_deliveries(lots)
+        earlier = self._earlier_units(lots, units)
+        without_serial_source = units.filtered(
+            lambda u: u.lot_id.id not in deliveries and u.lot_id.id not in earlier
+        )
+        sales = self._latest_sales(without_serial_source)
+        return {
+            unit.id: self._evaluate(unit, deliveries, earlier, sales) for unit in units
+        }
+
+    # Sources -------------------------------------------------------------
+
+    @api.model
+    def _original_deliveries(self, lots):
+        """{lot id: (date, sale line, description)} of the latest customer
+        delivery of each serial that was not itself an RMA return shipment."""
+        if not lots:
+            return {}
+        # sudo: sales and quality staff read deliveries without stock rights.
+        move_lines = self.env["stock.move.line"].sudo().search(
+            [
+                ("lot_id", "in", lots.ids),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+                ("move_id.rma_unit_id", "=", False),
+            ],
+            order="date desc, id desc",
+        )
+        result = {}
+        for line in move_lines:
+            if line.lot_id.id in result:
+                continue
+            sale_line = line.move_id.sale_line_id
+            reference = line.picking_id.name or line.reference
+            if sale_line:
+                reference = f"{reference} ({sale_line.order_id.name})"
+            result[line.lot_id.id] = (line.date.date(), sale_line, reference)
+        return result
+
+    @api.model
+    def _earlier_units(self, lots, units):
+        """{lot id: earlier units (other cases) that received or shipped it}."""
+        if not lots:
+            return {}
+        previous = self.env["rma.unex.unit"].sudo().search(
+            [
+                ("id", "not in", units.ids),
+                "|",
+                "&", ("lot_id", "in", lots.ids), ("date_received", "!=", False),
+                "&", ("shipped_lot_id", "in", lots.ids), ("date_shipped", "!=", False),
+            ],
+            order="date_shipped desc, id desc",
+        )
+        # sudo: an earlier case may belong to another company's team; only its
+        # dates are used.
+        wanted = set(lots.ids)
+        result = {}
+        for unit in previous:
+            for lot in unit.lot_id | unit.shipped_lot_id:
+                if lot.id in wanted:
+                    result.setdefault(lot.id, self.env["rma.unex.unit"])
+                    result[lot.id] |= unit
+        return result
+
+    @api.model
+    def _latest_sales(self, units):
+        """{(commercial partner id, product id): (date, sale line, description)}."""
+        if not units:
+            return {}
+        partners = units.case_id.partner_id.commercial_partner_id
+        # sudo: the original sale may belong to another salesperson's team.
+        sale_lines = self.env["sale.order.line"].sudo().search(
+            [
+                ("product_id", "in", units.product_id.ids),
+                ("order_partner_id.commercial_partner_id", "in", partners.ids),
+                ("state", "=", "sale"),
+                ("qty_delivered", ">", 0),
+            ],
+            order="id desc",
+        )
+        result = {}
+        for line in sale_lines:
+            order = line.order_id
+            start = (order.effective_date or order.date_order).date()
+            key = (order.partner_id.commercial_partner_id.id, line.product_id.id)
+            if key not in result or start > result[key][0]:
+                result[key] = (start, line, _("Latest sale %(order)s", order=order.name))
+        return result
+
+    # Evaluation ----------------------------------------------------------
+
+    @api.model
+    def _evaluate(self, unit, deliveries, earlier, sales):
+        company = unit.case_id.company_id
+        days = unit.product_id.product_tmpl_id._rma_warranty_days(company)
+        start = end = sale_line = False
+        source = _("No delivery or sale found")
+        previous = earlier.get(unit.lot_id.id, self.env["rma.unex.unit"])
+        shipped_before = previous.filtered(lambda u: u.shipped_lot_id == unit.lot_id)
+        came_back_before = previous.filtered(lambda u: u.lot_id == unit.lot_id)
+
+        if unit.lot_id.id in deliveries:
+            start, sale_line, reference = deliveries[unit.lot_id.id]
+            end = start + relativedelta(days=days)
+            source = _("Delivery %(ref)s", ref=reference)
+        elif not shipped_before:
+            key = (unit.case_id.partner_id.commercial_partner_id.id, unit.product_id.id)
+            if key in sales:
+                start, sale_line, source = sales[key]
+                end = start + relativedelta(days=days)
+
+        if shipped_before:
+            # M3 / M4: covered until the later of the original end and the
+            # repair warranty after the last return shipment of this serial.
+            last = shipped_before[0]
+            repair_end = last.date_shipped.date() + relativedelta(
+                days=company.rma_repair_warranty_days
+            )
+            inherited_end = last.warranty_end_date or repair_end
+            start = start or last.warranty_start_date or last.date_shipped.date()
+            sale_line = sale_line or last.warranty_sale_line_id
+            end = max(d for d in (end, inherited_end, repair_end) if d)
+            if last.lot_id and last.lot_id != unit.lot_id:
+                source = _(
+                    "Replacement for %(serial)s shipped by %(rma)s",
+                    serial=last.lot_id.name,
+                    rma=last.case_id.name,
+                )
+            else:
+                source = _("Repair warranty after %(rma)s", rma=last.case_id.name)
+
+        reference_date = unit._warranty_reference_date()
+        doa_end = start and start + relativedelta(days=company.rma_doa_days)
+        if unit.cid_type and unit.cid_type != "none":
+            status = "void"
+        elif start and not shipped_before and reference_date <= doa_end:
+            status = "doa"
+        elif end and reference_date <= end:
+            status = "in_warranty"
+        elif start:
+            status = "expired"
+        else:
+            status = "unknown"
+        return {
+            "warranty_status": status,
+            "warranty_start_date": start,
+            "warranty_end_date": end,
+            "warranty_sale_line_id": sale_line.id if sale_line else False,
+            "warranty_source": source,
+            "is_repeat_return": bool(came_back_before),
+            "previous_unit_id": (came_back_before or shipped_before)[:1].id,
+        }

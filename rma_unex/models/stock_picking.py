@@ -1,0 +1,78 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+    # The warehouse types or scans the RMA number written on the box (P3.4).
+    _rec_names_search = ["name", "origin"]
+
+    rma_case_id = fields.Many2one(
+        "rma.unex.case", string="RMA Case", index="btree_not_null",
+        readonly=True,  # copied, so that backorders stay with their case
+    )
+    is_rma_unex = fields.Boolean(related="picking_type_id.is_rma_unex")
+
+    def button_validate(self):
+        self._rma_check_can_validate()
+        return super().button_validate()
+
+    def _action_done(self):
+        self._rma_check_can_validate()
+        res = super()._action_done()
+        self._rma_after_done()
+        return res
+
+    def _create_backorder(self, backorder_moves=None):
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        backorders.filtered("is_rma_unex")._rma_announce_lots()
+        return backorders
+
+    def _rma_check_can_validate(self):
+        """Refuse RMA transfers that break P3.1, M2 or P6.1, before anything moves."""
+        for picking in self.filtered("is_rma_unex"):
+            case = picking.rma_case_id
+            if not case or not case.name:
+                raise UserError(
+                    _(
+                        "%(picking)s has no valid RMA number: a box without one is "
+                        "refused. Ask the customer for the RMA number, or open a "
+                        "support request.",
+                        picking=picking.display_name,
+                    )
+                )
+            if picking.picking_type_code == "incoming":
+                case._check_can_receive_goods()
+            else:
+                case._check_can_ship_units(picking.move_ids.rma_unit_id)
+
+    def _rma_after_done(self):
+        for picking in self.filtered(lambda p: p.is_rma_unex and p.state == "done"):
+            moves = picking.move_ids.filtered(lambda m: m.state == "done" and m.rma_unit_id)
+            if picking.picking_type_code == "incoming":
+                picking.rma_case_id._register_receipt(moves)
+            else:
+                picking.rma_case_id._register_return_shipment(moves)
+
+    def _rma_announce_lots(self):
+        """Put each unit's known serial on its move line, so the warehouse only
+        confirms it or corrects it to what is really in the box."""
+        for move in self.move_ids.filtered(lambda m: m.rma_unit_id.lot_id):
+            lot = move.rma_unit_id.shipped_lot_id or move.rma_unit_id.lot_id
+            line_vals = {"lot_id": lot.id, "quantity": 1.0}
+            if move.move_line_ids:
+                move.move_line_ids[:1].write(line_vals)
+            else:
+                move.write({"move_line_ids": [Command.create(dict(
+                    line_vals,
+                    product_id=move.product_id.id,
+                    product_uom_id=move.product_uom.id,
+                    location_id=move.location_id.id,
+                    location_dest_id=move.location_dest_id.id,
+                    picking_id=move.picking_id.id,
+                ))]})
+
+    @api.model
+    def _rma_lot_by_move(self, moves):
+        """The serial actually moved by each move (the first move line's lot)."""
+        return {move.id: move.move_line_ids.lot_id[:1] for move in moves}

@@ -1,0 +1,84 @@
+from odoo import _, api, fields, models
+
+
+class StockWarehouse(models.Model):
+    _inherit = "stock.warehouse"
+
+    rma_location_id = fields.Many2one(
+        "stock.location",
+        string="RMA Location",
+        check_company=True,
+        domain="[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]",
+        help="Where returned units wait for evaluation and repair (P3.4).",
+    )
+    rma_in_type_id = fields.Many2one(
+        "stock.picking.type", string="RMA Receipt Type", check_company=True
+    )
+    rma_out_type_id = fields.Many2one(
+        "stock.picking.type", string="RMA Return Type", check_company=True
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        warehouses = super().create(vals_list)
+        warehouses._rma_unex_setup()
+        return warehouses
+
+    def _rma_unex_setup(self):
+        """Create the RMA location and operation types where they are missing."""
+        for warehouse in self:
+            vals = {}
+            if not warehouse.rma_location_id:
+                vals["rma_location_id"] = self.env["stock.location"].create(
+                    {
+                        "name": _("RMA"),
+                        "usage": "internal",
+                        "location_id": warehouse.view_location_id.id,
+                        "company_id": warehouse.company_id.id,
+                    }
+                ).id
+            location_id = vals.get("rma_location_id") or warehouse.rma_location_id.id
+            customers = self.env.ref("stock.stock_location_customers")
+            PickingType = self.env["stock.picking.type"]
+            if not warehouse.rma_in_type_id:
+                vals["rma_in_type_id"] = PickingType.create(
+                    warehouse._rma_picking_type_vals(
+                        "incoming", _("RMA Receipts"), "RMA-IN",
+                        customers.id, location_id,
+                    )
+                ).id
+            if not warehouse.rma_out_type_id:
+                vals["rma_out_type_id"] = PickingType.create(
+                    warehouse._rma_picking_type_vals(
+                        "outgoing", _("RMA Returns"), "RMA-OUT",
+                        location_id, customers.id,
+                    )
+                ).id
+            if vals:
+                warehouse.write(vals)
+
+    def _rma_picking_type_vals(self, code, name, prefix, source_id, dest_id):
+        self.ensure_one()
+        sequence = self.env["ir.sequence"].create(
+            {
+                "name": f"{self.name} {name}",
+                "prefix": f"{self.code}/{prefix}/",
+                "padding": 5,
+                "company_id": self.company_id.id,
+            }
+        )
+        return {
+            "name": name,
+            "code": code,
+            "sequence_code": prefix,
+            "sequence_id": sequence.id,
+            "warehouse_id": self.id,
+            "company_id": self.company_id.id,
+            "default_location_src_id": source_id,
+            "default_location_dest_id": dest_id,
+            # A box may hold a serial we never recorded: let the clerk type it.
+            "use_create_lots": True,
+            "use_existing_lots": True,
+            "create_backorder": "always",
+            "is_rma_unex": True,
+        }

@@ -1,0 +1,210 @@
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+
+from .common import RmaUnexCommon
+
+
+class TestShipments(RmaUnexCommon):
+    """P3: receipts and returns linked to the RMA number; P6.1 ship after QC."""
+
+    def test_p3_4_authorise_creates_the_linked_receipt(self):
+        case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+        receipt = self.pickings(case, "incoming")
+        self.assertEqual(len(receipt), 1)
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
+        self.assertEqual(receipt.origin, case.name)
+        self.assertEqual(receipt.rma_case_id, case)
+        self.assertEqual(receipt.picking_type_id, warehouse.rma_in_type_id)
+        self.assertEqual(receipt.location_dest_id, warehouse.rma_location_id)
+        self.assertEqual(receipt.move_ids.rma_unit_id, case.unit_ids)
+        self.assertEqual(receipt.move_ids.move_line_ids.lot_id, self.lot | self.lot_2)
+        self.assertEqual(case.receipt_count, 1)
+        # The warehouse types or scans the number on the box.
+        Picking = self.env["stock.picking"].with_user(self.warehouse)
+        self.assertEqual(Picking.search([("origin", "ilike", case.name)]), receipt)
+        self.assertEqual(Picking.search([("rma_case_id", "ilike", case.name)]), receipt)
+        self.assertIn(receipt.id, [r[0] for r in Picking.name_search(case.name)])
+        Case = self.env["rma.unex.case"].with_user(self.warehouse)
+        self.assertEqual(Case.search([("name", "ilike", case.name)]), case)
+
+    def test_p3_2_authorisation_email_carries_the_instructions(self):
+        case = self.make_case(contact_id=self.contact_a.id)
+        self.authorise(case)
+        mail = case.message_ids.filtered(lambda m: case.name in (m.subject or ""))
+        self.assertEqual(len(mail), 1)
+        self.assertIn("outside of the box", mail.body)
+        self.assertIn(case.name, mail.body)
+        self.assertIn(self.contact_a, mail.notified_partner_ids)
+
+    def test_p3_4_partial_receipt_then_the_rest(self):
+        case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+        first, second = case.unit_ids
+        self.validate(self.pickings(case, "incoming"), units=first)
+        self.assertEqual(case.state, "authorised")
+        self.assertEqual(case.receipt_state, "partial")
+        self.assertTrue(first.date_received)
+        self.assertFalse(second.date_received)
+        backorder = self.pickings(case, "incoming").filtered(lambda p: p.state != "done")
+        self.assertEqual(backorder.move_ids.rma_unit_id, second)
+        self.assertRefused(UserError, case.with_user(self.fae).action_receive, case)
+        self.validate(backorder)
+        self.assertEqual(case.receipt_state, "done")
+        self.assertEqual(case.state, "received")
+
+    def test_p3_4_serial_mismatch_is_flagged(self):
+        case = self.authorise(self.make_case())
+        unit = case.unit_ids
+        self.validate(self.pickings(case, "incoming"), lots_by_unit={unit: self.lot_2})
+        self.assertEqual(unit.received_lot_id, self.lot_2)
+        self.assertIn(self.lot_2.name, unit.receipt_mismatch)
+        self.assertTrue(case.has_receipt_mismatch)
+        self.assertTrue(case.message_ids.filtered(lambda m: "Receipt mismatch" in (m.body or "")))
+
+    def test_p6_1_return_cannot_be_validated_before_qc(self):
+        case = self.authorise(self.make_case())
+        self.validate(self.pickings(case, "incoming"))
+        self.put_in_state(case, "qc")
+        unit = case.unit_ids
+        unit.with_user(self.quality).action_qc_fail()
+        shipment = case._create_return_shipment()
+        self.assertEqual(shipment.move_ids.rma_unit_id, unit)
+        err = self.assertRefused(UserError, lambda: self.validate(shipment), case)
+        self.assertIn("has not passed QC", str(err))
+        self.assertNotEqual(shipment.state, "done")
+        self.assertRefused(UserError, case.with_user(self.quality).action_pass_qc, case)
+        shipment.action_cancel()
+        case.with_user(self.quality).action_fail_qc()
+        case.with_user(self.quality).action_start_qc()
+        unit.with_user(self.quality).action_qc_pass()
+        case.with_user(self.quality).action_pass_qc()
+        self.assertEqual(case.state, "ready")
+        ret = self.pickings(case, "outgoing").filtered(lambda p: p.state != "cancel")
+        self.assertEqual(ret.origin, case.name)
+        self.assertEqual(ret.move_ids.move_line_ids.lot_id, self.lot)
+        self.validate(ret)
+        self.assertEqual(case.state, "shipped")
+        self.assertEqual(unit.shipped_lot_id, self.lot)
+        self.assertTrue(unit.date_shipped)
+
+    def test_p3_1_box_without_valid_rma_number_is_refused(self):
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
+        customers = self.env.ref("stock.stock_location_customers")
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.rma_in_type_id.id,
+                "location_id": customers.id,
+                "location_dest_id": warehouse.rma_location_id.id,
+                "move_ids": [(0, 0, {
+                    "name": "unknown box", "product_id": self.product.id,
+                    "product_uom_qty": 1, "product_uom": self.product.uom_id.id,
+                    "location_id": customers.id,
+                    "location_dest_id": warehouse.rma_location_id.id,
+                })],
+            }
+        )
+        picking.action_confirm()
+        picking.move_ids.move_line_ids.lot_id = self.lot
+        with self.assertRaisesRegex(UserError, "no valid RMA number"):
+            self.validate(picking)
+        self.assertNotEqual(picking.state, "done")
+
+
+class TestAuthorisationValidity(RmaUnexCommon):
+    """M2: reminder, expiry, revalidation; receipts refused when expired."""
+
+    def test_m2_reminder_expiry_and_revalidation(self):
+        with freeze_time("2026-03-01 09:00:00"):
+            case = self.authorise(self.make_case(contact_id=self.contact_a.id))
+        self.assertEqual(case.authorisation_valid_until, date(2026, 3, 31))
+        Case = self.env["rma.unex.case"]
+        with freeze_time("2026-03-30 09:00:00"):
+            Case._cron_authorisation_validity()
+        self.assertFalse(case.authorisation_reminder_date)
+        with freeze_time("2026-03-31 09:00:00"):
+            Case._cron_authorisation_validity()
+        self.assertEqual(case.authorisation_reminder_date, datetime(2026, 3, 31, 9, 0))
+        self.assertTrue(case.message_ids.filtered(
+            lambda m: "not received your units" in (m.subject or "")))
+        self.assertTrue(case.activity_ids.filtered(lambda a: a.summary == "RMA goods not received"))
+        with freeze_time("2026-04-06 09:00:00"):
+            Case._cron_authorisation_validity()
+        self.assertFalse(case.authorisation_expired)
+        with freeze_time("2026-04-07 09:00:00"):
+            Case._cron_authorisation_validity()
+        self.assertTrue(case.authorisation_expired)
+        self.assertIn("37 days", case.authorisation_expiry_reason)
+        receipt = self.pickings(case, "incoming")
+        with self.assertRaisesRegex(UserError, "expired"):
+            self.validate(receipt)
+        self.assertNotEqual(receipt.state, "done")
+        self.assertRefused(
+            AccessError, case.with_user(self.fae).action_revalidate_authorisation, case
+        )
+        with freeze_time("2026-04-08 09:00:00"):
+            case.with_user(self.sales).action_revalidate_authorisation()
+        self.assertFalse(case.authorisation_expired)
+        self.assertEqual(case.authorisation_valid_until, date(2026, 5, 8))
+        self.validate(receipt)
+        self.assertEqual(case.state, "received")
+
+    def test_m2_cases_with_goods_are_not_reminded(self):
+        with freeze_time("2026-03-01 09:00:00"):
+            case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+            self.validate(self.pickings(case, "incoming"), units=case.unit_ids[0])
+        with freeze_time("2026-05-01 09:00:00"):
+            self.env["rma.unex.case"]._cron_authorisation_validity()
+        self.assertFalse(case.authorisation_reminder_date)
+        self.assertFalse(case.authorisation_expired)
+
+
+class TestFreight(RmaUnexCommon):
+    """P3.3, M1, P7.5: who pays the freight, stored on the case."""
+
+    def test_p3_3_customer_pays_inbound_we_pay_valid_warranty_returns(self):
+        case = self.make_case()
+        self.assertEqual(case.inbound_freight_payer, "customer")
+        self.assertEqual(case.return_freight_payer, "customer", "warranty unknown")
+        self.deliver(self.lot, date=date.today() - timedelta(days=40))
+        covered = self.make_case()
+        self.assertEqual(covered.unit_ids.warranty_status, "in_warranty")
+        self.assertEqual(covered.inbound_freight_payer, "customer")
+        self.assertEqual(covered.return_freight_payer, "vendor")
+        covered.inbound_freight_payer = "vendor"  # agreed otherwise
+        self.assertEqual(covered.inbound_freight_payer, "vendor")
+
+    def test_p7_5_recall_ships_at_our_cost_both_ways(self):
+        case = self.make_case(is_recall=True)
+        self.assertEqual(case.inbound_freight_payer, "vendor")
+        self.assertEqual(case.return_freight_payer, "vendor")
+
+
+class TestLogisticsAccess(RmaUnexCommon):
+    """Warehouse users receive; portal users see none of the internals."""
+
+    def test_warehouse_user_receives_but_cannot_touch_warranty(self):
+        case = self.authorise(self.make_case())
+        self.validate(self.pickings(case, "incoming"), user=self.warehouse)
+        self.assertEqual(case.state, "received")
+        unit = case.unit_ids.with_user(self.warehouse)
+        self.assertRefused(AccessError, unit.action_verify_warranty, case)
+        self.assertRefused(UserError, lambda: unit.write({"warranty_end_date": "2099-01-01"}), case)
+        self.assertRefused(AccessError, lambda: unit._record_cid("liquid"), case)
+
+    def test_portal_user_sees_no_internals(self):
+        case = self.authorise(self.make_case())
+        unit = case.unit_ids.with_user(self.portal_a)
+        unit.read(["warranty_status", "product_id"])
+        for field in ("warranty_source", "cid_note", "receipt_mismatch", "warranty_sale_line_id"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                unit.read([field])
+        with self.assertRaises(AccessError):
+            case.with_user(self.portal_a).read(["picking_ids"])
+        with self.assertRaises(AccessError):
+            self.pickings(case, "incoming").with_user(self.portal_a).read(["name"])
