@@ -1,6 +1,6 @@
 # Entry points; the work is in scripts/*.sh (see `make help`).
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint clean
+.PHONY: help demo test lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t10
@@ -13,6 +13,9 @@ test: ## install rma_unex in a fresh DB and run its tests (ARGS="-k mac" goes to
 
 lint: ## pylint-odoo + OCA XML/PO checks on rma_unex
 	@bash scripts/lint.sh
+
+bench: ## warranty lookup at 1k and 100k delivered serials (ARGS="--sizes 1000,10000")
+	@bash scripts/bench.sh $(ARGS)
 
 clean: ## drop .venv, .run (stopping its private PostgreSQL) and the demo DB
 	@bash scripts/clean.sh

@@ -820,7 +820,7 @@ class RmaUnexCase(models.Model):
         return self._validate_open_pickings("outgoing")
 
     def _validate_open_pickings(self, code):
-        self._check_rma_groups((GROUP_USER, GROUP_STOCK), _("Validate RMA transfers"))
+        self._check_rma_groups((GROUP_STOCK,), _("Validate RMA transfers"))
         pickings = self.picking_ids.filtered(
             lambda p: p.picking_type_code == code and p.state not in ("done", "cancel")
         )

@@ -208,3 +208,13 @@ class TestLogisticsAccess(RmaUnexCommon):
             case.with_user(self.portal_a).read(["picking_ids"])
         with self.assertRaises(AccessError):
             self.pickings(case, "incoming").with_user(self.portal_a).read(["name"])
+
+    def test_receive_as_announced_is_for_the_warehouse(self):
+        case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+        self.assertRefused(AccessError, case.with_user(self.fae).action_receive_as_announced, case)
+        case.with_user(self.warehouse).action_receive_as_announced()
+        self.assertEqual(case.state, "received")
+        self.assertEqual(case.unit_ids.received_lot_id, self.lot | self.lot_2)
+        self.assertFalse(case.has_receipt_mismatch)
+        with self.assertRaisesRegex(UserError, "no open transfer"):
+            case.with_user(self.warehouse).action_receive_as_announced()
