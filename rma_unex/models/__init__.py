@@ -17,3 +17,7 @@ from . import stock_picking_type
 from . import stock_picking
 from . import stock_move
 from . import stock_move_line
+from . import rma_unex_failure_category
+from . import sale_order
+from . import repair_order
+from . import ir_sequence

@@ -50,6 +50,42 @@ class ResCompany(models.Model):
         help="Sent with every RMA authorisation (P3.2).",
     )
 
+    rma_quotation_validity_days = fields.Integer(
+        string="Quotation Valid For (days)",
+        default=30,
+        help="Validity of RMA service quotations (P4.5).",
+    )
+    rma_burn_in_hours = fields.Float(
+        string="Minimum Burn-in (hours)",
+        default=24.0,
+        help="A repaired unit passes QC only after this much burn-in (P6.1).",
+    )
+    rma_repair_product_id = fields.Many2one(
+        "product.product",
+        string="Repair Labour Product",
+        domain="[('type', '=', 'service')]",
+    )
+    rma_inspection_product_id = fields.Many2one(
+        "product.product",
+        string="Inspection Fee Product",
+        domain="[('type', '=', 'service')]",
+    )
+    rma_shipping_product_id = fields.Many2one(
+        "product.product",
+        string="Return Shipping Product",
+        domain="[('type', '=', 'service')]",
+    )
+
+    def _rma_service_product(self, kind):
+        """The configured service product, else the one this addon ships."""
+        self.ensure_one()
+        field, xmlid = {
+            "repair": ("rma_repair_product_id", "rma_unex.product_rma_repair_labour"),
+            "inspection": ("rma_inspection_product_id", "rma_unex.product_rma_inspection_fee"),
+            "shipping": ("rma_shipping_product_id", "rma_unex.product_rma_return_shipping"),
+        }[kind]
+        return self[field] or self.env.ref(xmlid)
+
     def _default_rma_shipping_instructions(self):
         return (
             "<ul>"

@@ -24,3 +24,16 @@ class ResConfigSettings(models.TransientModel):
     rma_shipping_instructions = fields.Html(
         related="company_id.rma_shipping_instructions", readonly=False
     )
+    rma_quotation_validity_days = fields.Integer(
+        related="company_id.rma_quotation_validity_days", readonly=False
+    )
+    rma_burn_in_hours = fields.Float(related="company_id.rma_burn_in_hours", readonly=False)
+    rma_repair_product_id = fields.Many2one(
+        related="company_id.rma_repair_product_id", readonly=False
+    )
+    rma_inspection_product_id = fields.Many2one(
+        related="company_id.rma_inspection_product_id", readonly=False
+    )
+    rma_shipping_product_id = fields.Many2one(
+        related="company_id.rma_shipping_product_id", readonly=False
+    )

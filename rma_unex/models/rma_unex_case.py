@@ -66,7 +66,10 @@ class RmaUnexCase(models.Model):
         "start_evaluation": (("received",), "evaluation", (GROUP_QUALITY,)),
         "send_quotation": (("evaluation",), "quoted", (GROUP_SALES,)),
         "approve": (("quoted",), "approved", (GROUP_SALES,)),
+        "quotation_lapsed": (("quoted",), "evaluation", (GROUP_SALES,)),
+        "revise_quotation": (("quoted", "approved", "repair"), "quoted", (GROUP_SALES,)),
         "start_repair": (("evaluation", "approved"), "repair", (GROUP_QUALITY,)),
+        "release": (("evaluation", "approved"), "ready", (GROUP_QUALITY,)),
         "start_qc": (("repair",), "qc", (GROUP_QUALITY,)),
         "pass_qc": (("qc",), "ready", (GROUP_QUALITY,)),
         "fail_qc": (("qc",), "repair", (GROUP_QUALITY,)),
@@ -197,6 +200,18 @@ class RmaUnexCase(models.Model):
     has_repeat_return = fields.Boolean(
         compute="_compute_has_repeat_return", store=True, string="Repeat Return"
     )
+    # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
+    sale_order_ids = fields.One2many("sale.order", "rma_case_id", string="Sale Orders")
+    quotation_count = fields.Integer(compute="_compute_commercial_counts")
+    repair_count = fields.Integer(compute="_compute_commercial_counts")
+    invoice_count = fields.Integer(compute="_compute_commercial_counts")
+    invoice_status = fields.Selection(
+        [("nothing", "Nothing to invoice"), ("to_invoice", "To invoice"),
+         ("invoiced", "Invoiced")],
+        compute="_compute_invoice_status",
+        store=True,
+        help="Valid warranty claims produce nothing to invoice (P6.3).",
+    )
     # Freight (P3.3, M1, P7.5): who pays each way, stored for invoicing.
     is_recall = fields.Boolean(
         string="Recall",
@@ -298,9 +313,31 @@ class RmaUnexCase(models.Model):
     @api.depends("picking_ids.picking_type_code")
     def _compute_picking_counts(self):
         for case in self:
-            codes = case.picking_ids.mapped("picking_type_code")
+            # sudo: the counts show on the form of users without stock rights
+            # (accounting); opening the transfers still checks theirs.
+            codes = case.sudo().picking_ids.mapped("picking_type_code")
             case.receipt_count = codes.count("incoming")
             case.return_count = codes.count("outgoing")
+
+    @api.depends("sale_order_ids", "unit_ids.repair_id")
+    def _compute_commercial_counts(self):
+        for case in self:
+            case.quotation_count = len(case.sale_order_ids)
+            case.repair_count = len(case.unit_ids.repair_id)
+            case.invoice_count = len(case.sale_order_ids.invoice_ids)
+
+    @api.depends("sale_order_ids.invoice_status", "sale_order_ids.state")
+    def _compute_invoice_status(self):
+        for case in self:
+            statuses = case.sale_order_ids.filtered(
+                lambda o: o.state == "sale"
+            ).mapped("invoice_status")
+            if "to invoice" in statuses:
+                case.invoice_status = "to_invoice"
+            elif "invoiced" in statuses:
+                case.invoice_status = "invoiced"
+            else:
+                case.invoice_status = "nothing"
 
     @api.depends("unit_ids.date_received", "unit_ids.is_rejected",
                  "unit_ids.receipt_mismatch")
@@ -457,6 +494,9 @@ class RmaUnexCase(models.Model):
             "start_evaluation": _("Start evaluation"),
             "send_quotation": _("Send quotation"),
             "approve": _("Record approval"),
+            "quotation_lapsed": _("Reopen evaluation"),
+            "revise_quotation": _("Revise quotation"),
+            "release": _("Release without repair"),
             "start_repair": _("Start repair"),
             "start_qc": _("Send to QC"),
             "pass_qc": _("Pass QC"),
@@ -522,14 +562,68 @@ class RmaUnexCase(models.Model):
     def action_start_evaluation(self):
         return self._apply_transition("start_evaluation")
 
+    def _apply_system_transition(self, transition, vals=None):
+        """A step triggered by a document (a confirmed or lapsed quotation,
+        finished repairs) rather than a button: the document's own access
+        rules applied; the state and business guards still do."""
+        sources = self._TRANSITIONS[transition][0]
+        for case in self:
+            if case.state not in sources:
+                raise UserError(
+                    _("%(case)s is %(state)s: “%(action)s” is not possible now.",
+                      case=case.display_name, state=case._state_label(case.state),
+                      action=self._transition_label(transition))
+                )
+        guard = getattr(self, f"_check_can_{transition}", None)
+        if guard:
+            guard()
+        self._write_transition(transition, vals)
+
     def action_send_quotation(self):
-        return self._apply_transition("send_quotation")
+        """Quote the chargeable units as a standard sale order (P4.4, P4.5)."""
+        self._check_transition("send_quotation")
+        for case in self:
+            case._create_quotation()
+        self._write_transition("send_quotation")
+        return self[:1]._action_view_quotation() if len(self) == 1 else True
+
+    def action_revise_quotation(self):
+        """Hidden damage (P5.2): the open quotation is superseded by a new one."""
+        self._check_transition("revise_quotation")
+        for case in self:
+            previous = case._current_quotation()
+            new = case._create_quotation()
+            if previous:
+                previous.write({"rma_superseded_by_id": new.id})
+                previous.with_context(rma_superseding=True)._action_cancel()
+                previous.message_post(
+                    body=_("Superseded by %(order)s.", order=new.name)
+                )
+        self._write_transition("revise_quotation")
+        return True
 
     def action_approve(self):
+        """Staff record the customer's approval: the quotation must be confirmed."""
         return self._apply_transition("approve")
 
     def action_start_repair(self):
-        return self._apply_transition("start_repair")
+        self._check_transition("start_repair")
+        self._create_repair_orders(
+            self._active_units().filtered(lambda u: u._needs_repair() and not u.repair_id)
+        )
+        self._write_transition("start_repair")
+        return True
+
+    def action_release(self):
+        """No unit to repair (NTF, return unrepaired, replacement): straight
+        to shipping; NTF fees go on a confirmed fee order (P5.3)."""
+        self._check_transition("release")
+        for case in self:
+            case._create_fee_order()
+        self._write_transition("release")
+        for case in self:
+            case._create_return_shipment()
+        return True
 
     def action_start_qc(self):
         self._apply_transition("start_qc")
@@ -540,7 +634,9 @@ class RmaUnexCase(models.Model):
         """Units still without a result pass with the case (P6.1); then the
         return shipment is prepared."""
         self._check_transition("pass_qc")
-        pending = self._active_units().filtered(lambda u: not u.qc_result)
+        pending = self._active_units().filtered(
+            lambda u: not u.qc_result and u._needs_qc()
+        )
         if pending:
             pending._set_qc_result("pass")
         self._write_transition("pass_qc")
@@ -549,7 +645,13 @@ class RmaUnexCase(models.Model):
         return True
 
     def action_fail_qc(self):
-        self._apply_transition("fail_qc")
+        """Failed units go back to repair on a new repair order (P6.1)."""
+        self._check_transition("fail_qc")
+        failed = self._active_units().filtered(
+            lambda u: u.qc_result == "fail" and u._needs_repair()
+        )
+        self._create_repair_orders(failed)
+        self._write_transition("fail_qc")
         self._reset_qc_results()
         return True
 
@@ -567,6 +669,74 @@ class RmaUnexCase(models.Model):
                     units=", ".join(failed.mapped("display_name")),
                 )
             )
+
+    def _check_evaluation_complete(self):
+        for case in self:
+            units = case._active_units()
+            missing_fa = units.filtered(lambda u: not u.fa_date)
+            if missing_fa:
+                raise UserError(
+                    _("Every unit needs a failure analysis before the case leaves "
+                      "evaluation (P5.1): %(units)s.",
+                      units=", ".join(missing_fa.mapped("display_name")))
+                )
+            undecided = units.filtered(lambda u: not u.disposition)
+            if undecided:
+                raise UserError(
+                    _("Decide what happens to %(units)s first.",
+                      units=", ".join(undecided.mapped("display_name")))
+                )
+
+    def _check_can_send_quotation(self):
+        self._check_evaluation_complete()
+        for case in self:
+            if not case._active_units().filtered(lambda u: u.disposition == "paid_repair"):
+                raise UserError(
+                    _("%(case)s has no paid repair to quote; release it without "
+                      "repair or start the free repairs.", case=case.display_name)
+                )
+
+    def _check_can_approve(self):
+        for case in self:
+            if case._current_quotation().state != "sale":
+                raise UserError(
+                    _("The customer's approval is the confirmed quotation: confirm "
+                      "%(order)s (with their PO number) or let them accept it on the "
+                      "portal.", order=case._current_quotation().name or _("it"))
+                )
+
+    def _check_can_start_repair(self):
+        for case in self:
+            if case.state == "evaluation":
+                case._check_evaluation_complete()
+                if case._active_units().filtered(lambda u: u.disposition == "paid_repair"):
+                    raise UserError(
+                        _("Paid repairs start after the customer approved the "
+                          "quotation (P4.4).")
+                    )
+            if not case._active_units().filtered(lambda u: u._needs_repair()):
+                raise UserError(_("No unit of %(case)s is to be repaired.",
+                                  case=case.display_name))
+
+    def _check_can_release(self):
+        self._check_evaluation_complete()
+        for case in self:
+            if case._active_units().filtered(lambda u: u._needs_repair()):
+                raise UserError(
+                    _("%(case)s has units to repair: start the repair instead.",
+                      case=case.display_name)
+                )
+
+    def _check_can_start_qc(self):
+        for case in self:
+            open_repairs = case.unit_ids.repair_id.filtered(
+                lambda r: r.state not in ("done", "cancel")
+            )
+            if open_repairs:
+                raise UserError(
+                    _("Finish the repair orders first: %(orders)s.",
+                      orders=", ".join(open_repairs.mapped("name")))
+                )
 
     def _check_can_receive(self):
         for case in self:
@@ -769,8 +939,8 @@ class RmaUnexCase(models.Model):
                 )
 
     def _check_can_ship_units(self, units):
-        """Nothing leaves before it has passed QC (P6.1)."""
-        not_passed = units.filtered(lambda u: u.qc_result != "pass")
+        """Nothing repaired leaves before it has passed QC (P6.1)."""
+        not_passed = units.filtered(lambda u: u._needs_qc() and u.qc_result != "pass")
         if not_passed:
             raise UserError(
                 _(
@@ -809,6 +979,7 @@ class RmaUnexCase(models.Model):
         for case in self:
             if not case._active_units().filtered(lambda u: not u.date_shipped):
                 case.action_ship()
+                case._send_repair_summary()
 
     def action_receive_as_announced(self):
         """Validate the open receipts with the announced serials, for boxes
@@ -842,6 +1013,190 @@ class RmaUnexCase(models.Model):
         action = pickings._get_records_action(name=title)
         action["context"] = {"create": False}
         return action
+
+    # ------------------------------------------------------------------
+    # Quotations, repairs and invoices (P4.4, P4.5, P5.3, P6)
+    # ------------------------------------------------------------------
+
+    def _current_quotation(self):
+        """The latest quotation not superseded (confirmed, open or declined)."""
+        self.ensure_one()
+        return self.sale_order_ids.filtered(
+            lambda o: o.rma_order_kind == "quotation" and not o.rma_superseded_by_id
+        ).sorted("id")[-1:]
+
+    def _chargeable_lines(self, units):
+        """(product, description) of each line to charge for ``units``."""
+        self.ensure_one()
+        company = self.company_id
+        lines = []
+        for unit in units.filtered(lambda u: u._is_chargeable()):
+            kind = "repair" if unit.disposition == "paid_repair" else "inspection"
+            lines.append((company._rma_service_product(kind), unit.display_name))
+        if lines and self.return_freight_payer == "customer":
+            lines.append((company._rma_service_product("shipping"), self.name))
+        return lines
+
+    def _prepare_sale_order_vals(self, lines, validity=True):
+        """A sale order for the customer with ``lines``; extension hook.
+
+        A quotation (``validity``) is approved by the customer's signature on
+        the portal or their PO number, never by an online payment.
+        """
+        self.ensure_one()
+        vals = {
+            "rma_order_kind": "quotation" if validity else "fees",
+            "require_signature": validity,
+            "require_payment": False,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.name,
+            "rma_case_id": self.id,
+            "user_id": (self.user_id or self.env.user).id,
+            "order_line": [
+                Command.create({
+                    "product_id": product.id,
+                    "name": f"{product.display_name}: {label}",
+                    "product_uom_qty": 1.0,
+                })
+                for product, label in lines
+            ],
+        }
+        if validity:
+            vals["validity_date"] = fields.Date.context_today(self) + relativedelta(
+                days=self.company_id.rma_quotation_validity_days
+            )
+        return vals
+
+    def _create_quotation(self):
+        self.ensure_one()
+        lines = self._chargeable_lines(self._active_units())
+        # sudo: RMA Sales may lack sale rights in another company's setup;
+        # the case's own checks already ran.
+        order = self.env["sale.order"].sudo().create(
+            self._prepare_sale_order_vals(lines)
+        )
+        self.message_post(body=_("Quotation %(order)s issued, valid until %(date)s.",
+                                 order=order._get_html_link(), date=order.validity_date))
+        return order
+
+    def _create_fee_order(self):
+        """NTF inspection fees and return shipping without a quotation: the
+        customer agreed to such charges before authorisation (P2.4, P5.3)."""
+        self.ensure_one()
+        lines = self._chargeable_lines(self._active_units())
+        if not lines or self._current_quotation().state == "sale":
+            return self.env["sale.order"]  # nothing to charge, or already quoted
+        order = self.env["sale.order"].sudo().create(
+            self._prepare_sale_order_vals(lines, validity=False)
+        )
+        order.action_confirm()
+        self.message_post(body=_("Fee order %(order)s confirmed.",
+                                 order=order._get_html_link()))
+        return order
+
+    def _on_quotation_confirmed(self, order):
+        """Called when the case's quotation is confirmed, by staff or on the portal."""
+        for case in self.filtered(lambda c: c.state == "quoted"):
+            if order == case._current_quotation():
+                case._apply_system_transition("approve")
+
+    def _on_quotation_lapsed(self, order, reason):
+        """A declined or expired quotation sends the case back to evaluation,
+        where sales decides anew (revised quote, return unrepaired, scrap)."""
+        for case in self.filtered(lambda c: c.state == "quoted"):
+            if order != case._current_quotation():
+                continue
+            case._apply_system_transition("quotation_lapsed")
+            case.message_post(body=reason)
+            if case.user_id:
+                case.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=case.user_id.id,
+                    summary=_("Quotation %(order)s lapsed", order=order.name),
+                    note=reason,
+                )
+
+    def action_confirm_quotation(self):
+        """Staff confirm the quotation with the customer's PO number (P4.4)."""
+        self._check_rma_groups((GROUP_SALES,), _("Confirm a quotation"))
+        for case in self:
+            order = case._current_quotation()
+            if case.state != "quoted" or not order:
+                raise UserError(_("There is no quotation waiting for approval."))
+            if not order.client_order_ref:
+                raise UserError(
+                    _("Enter the customer's purchase order number on %(order)s first.",
+                      order=order.name)
+                )
+            order.action_confirm()
+        return True
+
+    def _create_repair_orders(self, units):
+        """One repair order per unit, all in one create (P6)."""
+        if not units:
+            return self.env["repair.order"]
+        by_case = {}
+        for unit in units:
+            by_case.setdefault(unit.case_id, self.env["rma.unex.unit"])
+            by_case[unit.case_id] |= unit
+        repairs = self.env["repair.order"]
+        for case, case_units in by_case.items():
+            warehouse = case._rma_warehouse()
+            picking_type = warehouse.repair_type_id
+            vals_list = [unit._prepare_repair_vals(warehouse) for unit in case_units]
+            # Names and procurement groups for all orders at once; repair.order
+            # would fetch them one order at a time.
+            names = picking_type.sequence_id.sudo()._rma_next_batch(len(vals_list))
+            groups = self.env["procurement.group"].sudo().create(
+                [{"name": name} for name in names]
+            )
+            for vals, name, group in zip(vals_list, names, groups):
+                vals.update(name=name, procurement_group_id=group.id)
+            # sudo: quality engineers repair without being stock managers. The
+            # default picking type in the context spares repair.order.create a
+            # warehouse search per order.
+            repairs |= self.env["repair.order"].sudo().with_context(
+                default_picking_type_id=picking_type.id
+            ).create(vals_list)
+        for repair in repairs:
+            repair.rma_unit_id._rma_service_write({"repair_id": repair.id})
+        return repairs
+
+    def _on_repairs_done(self):
+        for case in self.filtered(lambda c: c.state == "repair"):
+            if not case.unit_ids.repair_id.filtered(lambda r: r.state not in ("done", "cancel")):
+                case._apply_system_transition("start_qc")
+                case._reset_qc_results()
+
+    def action_create_invoices(self):
+        """Invoice the confirmed RMA orders through the standard flow (P6.3)."""
+        self._check_rma_groups(
+            ("account.group_account_invoice", GROUP_SALES), _("Create invoices")
+        )
+        orders = self.sale_order_ids.filtered(lambda o: o.invoice_status == "to invoice")
+        if not orders:
+            raise UserError(_("Nothing to invoice: valid warranty claims are free."))
+        invoices = orders._create_invoices()
+        return invoices._get_records_action(name=_("Invoices"))
+
+    def action_view_quotations(self):
+        return self.sale_order_ids._get_records_action(name=_("Quotations"))
+
+    def _action_view_quotation(self):
+        return self._current_quotation()._get_records_action()
+
+    def action_view_repairs(self):
+        return self.unit_ids.repair_id._get_records_action(name=_("Repair Orders"))
+
+    def action_view_invoices(self):
+        return self.sale_order_ids.invoice_ids._get_records_action(name=_("Invoices"))
+
+    def _send_repair_summary(self):
+        """The summary of replaced components and fixed issues (P6.2)."""
+        template = self.env.ref("rma_unex.mail_template_rma_repair_summary")
+        for case in self:
+            case.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
     # ------------------------------------------------------------------
     # Authorisation validity (M2) and the customer's instructions (P3.2)

@@ -1,11 +1,22 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from .rma_unex_case import GROUP_QUALITY, GROUP_SALES
-from .rma_unex_warranty import WARRANTY_STATUSES
+from .rma_unex_case import GROUP_MANAGER, GROUP_QUALITY, GROUP_SALES
+from .rma_unex_warranty import COVERED_STATUSES, WARRANTY_STATUSES
 
 # Internal findings: staff and warehouse read them, portal customers do not.
 STAFF = "rma_unex.rma_unex_group_user,stock.group_stock_user"
+
+DISPOSITIONS = [
+    ("free_repair", "Free repair"),
+    ("free_replacement", "Free replacement"),
+    ("paid_repair", "Paid repair"),
+    ("ntf", "No trouble found"),
+    ("return_unrepaired", "Return unrepaired"),
+    ("scrap", "Scrap at customer's request"),
+]
+# Dispositions that send the unit through a repair order and QC (P6).
+REPAIR_DISPOSITIONS = ("free_repair", "paid_repair")
 
 CID_TYPES = [
     ("none", "No CID"),
@@ -45,6 +56,21 @@ class RmaUnexUnit(models.Model):
             "qc_result",
             "qc_user_id",
             "qc_date",
+            "burn_in_hours",
+            "qc_checklist",
+            "fa_findings",
+            "fa_root_cause",
+            "fa_category_id",
+            "fa_user_id",
+            "fa_date",
+            "disposition",
+            "disposition_reason",
+            "disposition_user_id",
+            "disposition_date",
+            "ntf_fee_waived",
+            "ntf_waiver_reason",
+            "ntf_waiver_user_id",
+            "repair_id",
             "date_received",
             "received_lot_id",
             "date_shipped",
@@ -130,6 +156,45 @@ class RmaUnexUnit(models.Model):
     )
     qc_user_id = fields.Many2one("res.users", string="Inspector", readonly=True, copy=False)
     qc_date = fields.Datetime(string="QC Date", readonly=True, copy=False)
+    burn_in_hours = fields.Float(readonly=True, copy=False)
+    qc_checklist = fields.Text(
+        string="QC Checklist", readonly=True, copy=False,
+        help="Checks made against the factory specification and their results.",
+    )
+    # Failure analysis (P5.1)
+    fa_findings = fields.Text(string="FA Findings", readonly=True, copy=False)
+    fa_root_cause = fields.Text(string="Root Cause", readonly=True, copy=False)
+    fa_category_id = fields.Many2one(
+        "rma.unex.failure.category", string="Failure Category", readonly=True,
+        copy=False, index="btree_not_null",
+    )
+    fa_attachment_ids = fields.Many2many(
+        "ir.attachment", "rma_unex_unit_fa_attachment_rel", "unit_id", "attachment_id",
+        string="FA Photos", copy=False,
+    )
+    fa_user_id = fields.Many2one("res.users", string="Analysed By", readonly=True, copy=False)
+    fa_date = fields.Datetime(string="Analysed On", readonly=True, copy=False)
+    # Decision (P4.3, P4.4, P5.3)
+    disposition = fields.Selection(DISPOSITIONS, readonly=True, copy=False, index=True)
+    disposition_reason = fields.Text(readonly=True, copy=False)
+    disposition_user_id = fields.Many2one(
+        "res.users", string="Decided By", readonly=True, copy=False
+    )
+    disposition_date = fields.Datetime(string="Decided On", readonly=True, copy=False)
+    ntf_fee_waived = fields.Boolean(string="NTF Fees Waived", readonly=True, copy=False)
+    ntf_waiver_reason = fields.Text(readonly=True, copy=False)
+    ntf_waiver_user_id = fields.Many2one(
+        "res.users", string="Waived By", readonly=True, copy=False
+    )
+    repair_id = fields.Many2one(
+        "repair.order", string="Repair Order", readonly=True, copy=False,
+        index="btree_not_null",
+    )
+    repair_state = fields.Selection(related="repair_id.state", string="Repair Status")
+    replaced_components = fields.Char(
+        compute="_compute_replaced_components",
+        help="Parts added by the unit's finished repair orders (P6.2).",
+    )
     # Logistics (P3.4, P6.3)
     move_ids = fields.One2many(
         "stock.move", "rma_unit_id", string="Stock Moves", groups=STAFF
@@ -353,6 +418,183 @@ class RmaUnexUnit(models.Model):
 
     def action_qc_fail(self):
         return self._set_qc_result("fail")
+
+    def _record_qc(self, result, burn_in_hours, checklist):
+        """Burn-in and QC against the factory specification (P6.1)."""
+        minimum = self.company_id[:1].rma_burn_in_hours
+        repaired = self.filtered(lambda u: u.disposition in REPAIR_DISPOSITIONS)
+        if result == "pass" and repaired and burn_in_hours < minimum:
+            raise UserError(
+                _(
+                    "A repaired unit passes QC after at least %(hours)s hours of "
+                    "burn-in; %(done)s recorded.",
+                    hours=minimum,
+                    done=burn_in_hours,
+                )
+            )
+        if not (checklist or "").strip():
+            raise UserError(_("Record the checks made against the factory specification."))
+        self._set_qc_result(result)
+        self._rma_service_write({"burn_in_hours": burn_in_hours, "qc_checklist": checklist})
+        return True
+
+    def action_open_qc_wizard(self):
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a QC result"))
+        return self._open_unit_wizard("rma.unex.unit.qc.wizard", _("Burn-in and QC"))
+
+    # ------------------------------------------------------------------
+    # Failure analysis and decision (P4.3-P4.5, P5)
+    # ------------------------------------------------------------------
+
+    def _check_in_evaluation(self, action):
+        wrong = self.filtered(lambda u: u.case_state != "evaluation")
+        if wrong:
+            raise UserError(
+                _(
+                    "%(action)s happens while the case is under evaluation; the case "
+                    "of %(units)s is not.",
+                    action=action,
+                    units=", ".join(wrong.mapped("display_name")),
+                )
+            )
+
+    def _record_fa(self, findings, root_cause, category, attachments=None):
+        """PD's formal failure analysis of each unit (P5.1)."""
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a failure analysis"))
+        self._check_in_evaluation(_("Failure analysis"))
+        if not (findings or "").strip() or not category:
+            raise UserError(_("A failure analysis needs findings and a failure category."))
+        self._rma_service_write(
+            {
+                "fa_findings": findings,
+                "fa_root_cause": root_cause,
+                "fa_category_id": category.id,
+                "fa_user_id": self.env.user.id,
+                "fa_date": fields.Datetime.now(),
+            }
+        )
+        if attachments:
+            self.write({"fa_attachment_ids": [Command.link(a.id) for a in attachments]})
+        return True
+
+    def _decide(self, disposition, reason):
+        """Record what happens to each unit, who decided and why."""
+        self.case_id._check_rma_groups(
+            (GROUP_SALES, GROUP_QUALITY), _("Decide on a unit")
+        )
+        self._check_in_evaluation(_("The decision on a unit"))
+        if disposition not in dict(DISPOSITIONS):
+            raise UserError(_("Choose what happens to the unit."))
+        if not (reason or "").strip():
+            raise UserError(_("Say why: the decision is recorded with its reason."))
+        if disposition in ("free_repair", "free_replacement"):
+            not_covered = self.filtered(
+                lambda u: u.warranty_status not in COVERED_STATUSES
+            )
+            if not_covered:
+                raise UserError(
+                    _(
+                        "%(units)s is not covered (warranty %(status)s): free repair "
+                        "or replacement applies to units in warranty without CID (P4.3).",
+                        units=", ".join(not_covered.mapped("display_name")),
+                        status=", ".join(sorted(set(not_covered.mapped("warranty_status")))),
+                    )
+                )
+        self._rma_service_write(
+            {
+                "disposition": disposition,
+                "disposition_reason": reason,
+                "disposition_user_id": self.env.user.id,
+                "disposition_date": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def _waive_ntf_fees(self, reason):
+        """The RMA Manager waives the NTF inspection fee and shipping (P5.3)."""
+        self.case_id._check_rma_groups((GROUP_MANAGER,), _("Waive NTF fees"))
+        self._check_in_evaluation(_("Waiving NTF fees"))
+        if self.filtered(lambda u: u.disposition != "ntf"):
+            raise UserError(_("Only units with no trouble found have NTF fees to waive."))
+        if not (reason or "").strip():
+            raise UserError(_("Say why the fees are waived."))
+        self._rma_service_write(
+            {
+                "ntf_fee_waived": True,
+                "ntf_waiver_reason": reason,
+                "ntf_waiver_user_id": self.env.user.id,
+            }
+        )
+        return True
+
+    def _needs_repair(self):
+        self.ensure_one()
+        return self.disposition in REPAIR_DISPOSITIONS
+
+    def _needs_qc(self):
+        """Repaired units, and units from the older flow without a decision."""
+        self.ensure_one()
+        return self.disposition in REPAIR_DISPOSITIONS or not self.disposition
+
+    def _compute_replaced_components(self):
+        # sudo: the summary lists parts for the customer; the repair orders
+        # themselves stay internal. One search for all units.
+        repairs = self.env["repair.order"].sudo().search(
+            [("rma_unit_id", "in", self.ids), ("state", "=", "done")]
+        )
+        for unit in self:
+            parts = repairs.filtered(lambda r, u=unit: r.rma_unit_id == u).move_ids.filtered(
+                lambda m: m.repair_line_type == "add" and m.state == "done"
+            )
+            unit.replaced_components = ", ".join(parts.product_id.mapped("display_name"))
+
+    def _is_chargeable(self):
+        self.ensure_one()
+        return self.disposition == "paid_repair" or (
+            self.disposition == "ntf" and not self.ntf_fee_waived
+        )
+
+    def action_open_fa_wizard(self):
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a failure analysis"))
+        return self._open_unit_wizard("rma.unex.unit.fa.wizard", _("Failure analysis"))
+
+    def action_open_decision_wizard(self):
+        self.case_id._check_rma_groups((GROUP_SALES, GROUP_QUALITY), _("Decide on a unit"))
+        return self._open_unit_wizard("rma.unex.unit.decision.wizard", _("Decision"))
+
+    def _open_unit_wizard(self, model, title):
+        return {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_unit_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------------
+    # Repair (P6)
+    # ------------------------------------------------------------------
+
+    def _prepare_repair_vals(self, warehouse):
+        """A repair order for the unit, where it waits (RMA location); hook."""
+        self.ensure_one()
+        picking_type = warehouse.repair_type_id
+        return {
+            "product_id": self.product_id.id,
+            "product_qty": 1.0,
+            "product_uom": self.product_id.uom_id.id,
+            "lot_id": (self.received_lot_id or self.lot_id).id,
+            "partner_id": self.case_id.partner_id.id,
+            "company_id": self.company_id.id,
+            "picking_type_id": picking_type.id,
+            "product_location_src_id": warehouse.rma_location_id.id,
+            "product_location_dest_id": warehouse.rma_location_id.id,
+            "under_warranty": self.disposition == "free_repair",
+            "internal_notes": self.fa_findings,
+            "repair_request": self.symptom,
+            "rma_unit_id": self.id,
+        }
 
     # ------------------------------------------------------------------
     # Sales review of single units (M14)

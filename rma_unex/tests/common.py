@@ -179,6 +179,30 @@ class RmaUnexCommon(TransactionCase):
             move.picked = True
         return picking.with_context(skip_backorder=True).button_validate()
 
+    def receive_and_evaluate(self, case):
+        """Authorise, receive as announced and start the evaluation."""
+        self.authorise(case)
+        self.validate(self.pickings(case, "incoming"))
+        case.with_user(self.quality).action_start_evaluation()
+        return case
+
+    def analyse(self, units, category=None, findings="Shorted DC-DC converter"):
+        category = category or self.env.ref("rma_unex.failure_category_component")
+        units.with_user(self.quality)._record_fa(findings, "U12 failed", category)
+
+    def decide(self, units, disposition, user=None):
+        units.with_user(user or self.sales)._decide(disposition, "after FA")
+
+    def qc(self, units, result, hours=24.0):
+        units.with_user(self.quality)._record_qc(result, hours, "RF ok, throughput ok")
+
+    def finish_repairs(self, case):
+        repairs = case.unit_ids.repair_id.filtered(lambda r: r.state not in ("done", "cancel"))
+        repairs = repairs.with_user(self.quality)
+        repairs.action_repair_start()
+        repairs.action_repair_end()
+        return repairs
+
     def flush_tracking(self):
         """Write the pending chatter tracking, as the end of a request would."""
         self.env.flush_all()

@@ -34,7 +34,7 @@ class TestViews(RmaUnexCommon):
 
     _BUTTONS = {
         "action_authorise", "action_view_receipts", "action_start_evaluation",
-        "action_send_quotation", "action_approve", "action_start_repair",
+        "action_send_quotation", "action_confirm_quotation", "action_start_repair",
         "action_start_qc", "action_pass_qc", "action_fail_qc", "action_view_returns",
         "action_close", "action_resume", "action_cancel",
     }

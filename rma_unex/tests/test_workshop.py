@@ -1,0 +1,409 @@
+import base64
+import json
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase
+
+from .common import RmaUnexCommon
+
+# A 1x1 PNG: the portal wants a signature image.
+SIGNATURE = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)).decode()
+
+
+class WorkshopCommon(RmaUnexCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = cls._user("t_accountant", "account.group_account_invoice")
+        cls.component = cls.env["product.product"].create(
+            {"name": "DC-DC converter", "type": "consu", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.component, cls.env.ref("stock.stock_location_stock"), 10
+        )
+
+    def evaluated_case(self, lots=None, covered=False):
+        lots = lots if lots is not None else self.lot
+        if covered:
+            for lot in lots:
+                self.deliver(lot, date=date.today() - timedelta(days=60))
+        return self.receive_and_evaluate(self.make_case(lots=lots))
+
+
+class TestDecision(WorkshopCommon):
+    """P5.1 failure analysis, P4.3 / P4.4 decision, who and why."""
+
+    def test_p5_1_every_unit_needs_fa_and_a_decision_before_leaving_evaluation(self):
+        case = self.evaluated_case(lots=self.lot | self.lot_2)
+        first, second = case.unit_ids
+        err = self.assertRefused(UserError, case.with_user(self.sales).action_send_quotation, case)
+        self.assertIn("failure analysis", str(err))
+        self.analyse(case.unit_ids)
+        self.decide(first, "paid_repair")
+        err = self.assertRefused(UserError, case.with_user(self.sales).action_send_quotation, case)
+        self.assertIn(second.display_name, str(err))
+        self.decide(second, "return_unrepaired")
+        case.with_user(self.sales).action_send_quotation()
+        self.assertEqual(case.state, "quoted")
+        self.assertEqual(first.fa_user_id, self.quality)
+        self.assertEqual(first.disposition_user_id, self.sales)
+        self.assertEqual(first.disposition_reason, "after FA")
+
+    def test_p5_1_fa_refusals(self):
+        case = self.evaluated_case()
+        unit = case.unit_ids
+        category = self.env.ref("rma_unex.failure_category_rf")
+        self.assertRefused(
+            AccessError, lambda: unit.with_user(self.sales)._record_fa("x", "y", category), case
+        )
+        self.assertRefused(
+            UserError, lambda: unit.with_user(self.quality)._record_fa(" ", "y", category), case
+        )
+        wizard = self.env["rma.unex.unit.fa.wizard"].with_user(self.quality).create({
+            "unit_ids": [Command.set(unit.ids)], "findings": "PA burnt",
+            "root_cause": "ESD", "category_id": category.id,
+        })
+        wizard.action_confirm()
+        self.assertEqual(unit.fa_category_id, category)
+        other = self.put_in_state(self.make_case(lots=self.lot_2), "repair")
+        self.assertRefused(
+            UserError,
+            lambda: other.unit_ids.with_user(self.quality)._record_fa("x", "y", category),
+            other,
+        )
+
+    def test_p4_3_free_repair_only_for_covered_units(self):
+        case = self.evaluated_case()
+        unit = case.unit_ids
+        self.analyse(unit)
+        err = self.assertRefused(UserError, lambda: self.decide(unit, "free_repair"), case)
+        self.assertIn("not covered", str(err))
+        self.assertRefused(UserError, lambda: unit.with_user(self.sales)._decide("paid_repair", ""), case)
+        self.assertRefused(AccessError, lambda: self.decide(unit, "paid_repair", self.fae), case)
+        covered = self.evaluated_case(lots=self.lot_2, covered=True)
+        self.decide(covered.unit_ids, "free_repair")
+        self.assertEqual(covered.unit_ids.disposition, "free_repair")
+
+
+class TestQuotation(WorkshopCommon):
+    """P4.4 quotation as a sale order, P4.5 validity, P5.2 revision."""
+
+    def quoted_case(self, **kwargs):
+        case = self.evaluated_case(**kwargs)
+        self.analyse(case.unit_ids)
+        self.decide(case.unit_ids, "paid_repair")
+        case.with_user(self.sales).action_send_quotation()
+        return case
+
+    def test_p4_4_quotation_lines_and_validity(self):
+        case = self.evaluated_case(lots=self.lot | self.lot_2)
+        paid, ntf = case.unit_ids
+        self.analyse(case.unit_ids)
+        self.decide(paid, "paid_repair")
+        self.decide(ntf, "ntf")
+        with freeze_time("2026-06-01"):
+            case.with_user(self.sales).action_send_quotation()
+        order = case.sale_order_ids
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.rma_case_id, case)
+        self.assertEqual(order.partner_id, self.customer_a)
+        self.assertEqual(order.validity_date, date(2026, 7, 1))
+        products = order.order_line.mapped("product_id")
+        self.assertEqual(
+            sorted(products.mapped("default_code")), ["RMA-NTF", "RMA-REPAIR", "RMA-SHIP"]
+        )
+        self.assertIn(paid.display_name, order.order_line.filtered(
+            lambda l: l.product_id.default_code == "RMA-REPAIR").name)
+        self.assertEqual(case.quotation_count, 1)
+
+    def test_p4_4_only_chargeable_units_are_quoted(self):
+        case = self.evaluated_case(lots=self.lot | self.lot_2)
+        paid, free = case.unit_ids
+        self.deliver(self.lot_2, date=date.today() - timedelta(days=200))
+        self.assertEqual(free.warranty_status, "unknown", "looked up at creation")
+        self.analyse(case.unit_ids)
+        self.decide(paid, "paid_repair")
+        self.decide(free, "return_unrepaired")
+        case.with_user(self.sales).action_send_quotation()
+        lines = case.sale_order_ids.order_line
+        self.assertEqual(lines.filtered(lambda l: l.product_id.default_code == "RMA-REPAIR").name.count(":"), 1)
+        self.assertNotIn(free.display_name, " ".join(lines.mapped("name")))
+
+    def test_p4_4_staff_confirm_needs_the_po_number(self):
+        case = self.quoted_case()
+        order = case.sale_order_ids
+        err = self.assertRefused(UserError, case.with_user(self.sales).action_confirm_quotation, case)
+        self.assertIn("purchase order number", str(err))
+        self.assertRefused(UserError, case.with_user(self.sales).action_approve, case)
+        order.client_order_ref = "PO-1"
+        case.with_user(self.sales).action_confirm_quotation()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(case.state, "approved")
+
+    def test_p4_5_expired_quotation_cannot_be_confirmed(self):
+        with freeze_time("2026-06-01"):
+            case = self.quoted_case()
+        order = case.sale_order_ids
+        order.client_order_ref = "PO-2"
+        with freeze_time("2026-07-02"):
+            err = self.assertRefused(
+                UserError, case.with_user(self.sales).action_confirm_quotation, case
+            )
+            self.assertIn("expired", str(err))
+            with self.assertRaisesRegex(UserError, "expired"):
+                order.action_confirm()
+        self.assertEqual(order.state, "draft")
+
+    def test_p4_5_cron_sends_the_case_back_with_an_activity(self):
+        with freeze_time("2026-06-01"):
+            case = self.quoted_case()
+        order = case.sale_order_ids
+        with freeze_time("2026-07-01"):
+            self.env["sale.order"]._cron_rma_quotation_expiry()
+        self.assertEqual(case.state, "quoted", "still valid on its last day")
+        with freeze_time("2026-07-02"):
+            self.env["sale.order"]._cron_rma_quotation_expiry()
+        self.assertEqual(case.state, "evaluation")
+        self.assertTrue(order.rma_lapse_notified)
+        activity = case.activity_ids.filtered(lambda a: order.name in (a.summary or ""))
+        self.assertEqual(activity.user_id, self.sales)
+
+    def test_declined_quotation_reopens_the_decision(self):
+        case = self.quoted_case()
+        case.sale_order_ids._action_cancel()
+        self.assertEqual(case.state, "evaluation")
+        self.decide(case.unit_ids, "return_unrepaired")
+        case.with_user(self.quality).action_release()
+        self.assertEqual(case.state, "ready")
+
+    def test_p5_2_revise_quotation_supersedes(self):
+        case = self.quoted_case()
+        first = case.sale_order_ids
+        first.client_order_ref = "PO-3"
+        case.with_user(self.sales).action_confirm_quotation()
+        case.with_user(self.quality).action_start_repair()
+        self.assertRefused(AccessError, case.with_user(self.quality).action_revise_quotation, case)
+        case.with_user(self.sales).action_revise_quotation()
+        second = case.sale_order_ids - first
+        self.assertEqual(case.state, "quoted")
+        self.assertEqual(first.state, "cancel")
+        self.assertEqual(first.rma_superseded_by_id, second)
+        self.assertEqual(case._current_quotation(), second)
+        with self.assertRaisesRegex(UserError, "superseded"):
+            first.action_draft()
+            first.action_confirm()
+
+    def test_p5_2_suspend_and_resume_during_repair(self):
+        case = self.quoted_case()
+        case.sale_order_ids.client_order_ref = "PO-4"
+        case.with_user(self.sales).action_confirm_quotation()
+        case.with_user(self.quality).action_start_repair()
+        case.with_user(self.quality)._suspend("Hidden corrosion under the shield")
+        self.assertEqual(case.state, "suspended")
+        case.with_user(self.quality).action_resume()
+        self.assertEqual(case.state, "repair")
+
+
+class TestRepairAndQc(WorkshopCommon):
+    """P6: repair orders, burn-in / QC, shipping, summary, invoices."""
+
+    def test_p6_repair_orders_carry_the_warranty(self):
+        case = self.evaluated_case(lots=self.lot | self.lot_2, covered=True)
+        self.analyse(case.unit_ids)
+        self.decide(case.unit_ids, "free_repair")
+        case.with_user(self.quality).action_start_repair()
+        repairs = case.unit_ids.repair_id
+        self.assertEqual(len(repairs), 2)
+        self.assertTrue(all(repairs.mapped("under_warranty")))
+        self.assertEqual(repairs.lot_id, self.lot | self.lot_2)
+        self.assertEqual(repairs.rma_case_id, case)
+        self.assertEqual(case.repair_count, 2)
+        self.assertRefused(UserError, case.with_user(self.quality).action_start_qc, case)
+        self.finish_repairs(case)
+        self.assertEqual(case.state, "qc", "the last finished repair moves the case to QC")
+        paid = self.evaluated_case(lots=self.env["stock.lot"].create(
+            {"name": "PAID1", "product_id": self.product.id}))
+        self.analyse(paid.unit_ids)
+        self.decide(paid.unit_ids, "paid_repair")
+        self.assertRefused(UserError, paid.with_user(self.quality).action_start_repair, paid)
+
+    def test_p6_1_burn_in_and_qc(self):
+        case = self.evaluated_case(covered=True)
+        unit = case.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "free_repair")
+        case.with_user(self.quality).action_start_repair()
+        self.finish_repairs(case)
+        err = self.assertRefused(UserError, lambda: self.qc(unit, "pass", hours=4), case)
+        self.assertIn("burn-in", str(err))
+        self.assertRefused(AccessError, lambda: unit.with_user(self.sales)._record_qc("pass", 24, "ok"), case)
+        wizard = self.env["rma.unex.unit.qc.wizard"].with_user(self.quality).create(
+            {"unit_ids": [Command.set(unit.ids)], "burn_in_hours": 48, "result": "pass"}
+        )
+        wizard.action_confirm()
+        self.assertEqual(unit.qc_result, "pass")
+        self.assertEqual(unit.burn_in_hours, 48)
+        self.assertIn("RF output", unit.qc_checklist)
+        case.with_user(self.quality).action_pass_qc()
+        self.assertEqual(case.state, "ready")
+
+    def test_p6_2_summary_email_and_p6_3_paid_repair_invoice(self):
+        case = self.evaluated_case()
+        unit = case.unit_ids
+        self.analyse(unit, findings="Shorted converter")
+        self.decide(unit, "paid_repair")
+        case.with_user(self.sales).action_send_quotation()
+        order = case.sale_order_ids
+        order.client_order_ref = "PO-5"
+        case.with_user(self.sales).action_confirm_quotation()
+        case.with_user(self.quality).action_start_repair()
+        repair = unit.repair_id
+        repair.write({"move_ids": [Command.create({
+            "product_id": self.component.id, "product_uom_qty": 1,
+            "repair_line_type": "add",
+        })]})
+        self.finish_repairs(case)
+        self.qc(unit, "pass")
+        case.with_user(self.quality).action_pass_qc()
+        self.validate(self.pickings(case, "outgoing"))
+        self.assertEqual(case.state, "shipped")
+        summary = case.message_ids.filtered(lambda m: "repair summary" in (m.subject or ""))
+        self.assertEqual(len(summary), 1)
+        self.assertIn(unit.display_name, summary.body)
+        self.assertIn("U12 failed", summary.body)
+        self.assertIn("DC-DC converter", summary.body)
+        self.assertIn(case.partner_id, summary.partner_ids)
+        # P6.3: the confirmed quotation is invoiced the standard way.
+        self.assertEqual(case.invoice_status, "to_invoice")
+        Case = self.env["rma.unex.case"].with_user(self.accountant)
+        self.assertIn(case, Case.search([("invoice_status", "=", "to_invoice")]))
+        case.with_user(self.accountant).action_create_invoices()
+        invoice = order.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.amount_untaxed, order.amount_untaxed)
+        self.assertEqual(case.invoice_status, "invoiced")
+        self.assertEqual(case.invoice_count, 1)
+
+    def test_p5_3_ntf_fees_and_waiver(self):
+        case = self.evaluated_case(lots=self.lot | self.lot_2)
+        charged, waived = case.unit_ids
+        self.analyse(case.unit_ids, self.env.ref("rma_unex.failure_category_none"))
+        self.decide(case.unit_ids, "ntf")
+        self.assertRefused(
+            AccessError, lambda: waived.with_user(self.sales)._waive_ntf_fees("goodwill"), case
+        )
+        self.assertRefused(
+            UserError, lambda: waived.with_user(self.manager)._waive_ntf_fees(""), case
+        )
+        waived.with_user(self.manager)._waive_ntf_fees("Key account")
+        self.assertEqual(waived.ntf_waiver_user_id, self.manager)
+        case.with_user(self.quality).action_release()
+        self.assertEqual(case.state, "ready")
+        fee_order = case.sale_order_ids
+        self.assertEqual(fee_order.state, "sale")
+        codes = sorted(fee_order.order_line.mapped("product_id.default_code"))
+        self.assertEqual(codes, ["RMA-NTF", "RMA-SHIP"])
+        self.assertIn(charged.display_name, " ".join(fee_order.order_line.mapped("name")))
+        self.assertNotIn(waived.display_name, " ".join(fee_order.order_line.mapped("name")))
+        self.assertEqual(case.invoice_status, "to_invoice")
+        self.validate(self.pickings(case, "outgoing"))
+        self.assertEqual(case.state, "shipped", "NTF units ship without repair QC")
+
+    def test_p6_3_valid_warranty_claim_invoices_nothing(self):
+        case = self.evaluated_case(covered=True)
+        self.analyse(case.unit_ids)
+        self.decide(case.unit_ids, "free_repair")
+        case.with_user(self.quality).action_start_repair()
+        self.finish_repairs(case)
+        self.qc(case.unit_ids, "pass")
+        case.with_user(self.quality).action_pass_qc()
+        self.validate(self.pickings(case, "outgoing"))
+        self.assertFalse(case.sale_order_ids)
+        self.assertEqual(case.invoice_status, "nothing")
+        with self.assertRaisesRegex(UserError, "Nothing to invoice"):
+            case.with_user(self.accountant).action_create_invoices()
+
+    def test_batch_repair_and_qc_queries_do_not_grow(self):
+        lots = self.env["stock.lot"].create(
+            [{"name": f"BQ{i:03d}", "product_id": self.product.id} for i in range(22)]
+        )
+        small = self.evaluated_case(lots=lots[:2], covered=True)
+        large = self.evaluated_case(lots=lots[2:], covered=True)
+        for case in (small, large):
+            self.analyse(case.unit_ids)
+            self.decide(case.unit_ids, "free_repair")
+            self.put_in_state(case, "approved")
+
+        def queries(func):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            func()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        def create(case):
+            units = self.env["rma.unex.unit"].browse(case.unit_ids.ids)
+            return lambda: case._create_repair_orders(units)
+
+        few, many = queries(create(small)), queries(create(large))
+        self.assertLessEqual(many, few + 2, f"repair orders: {few} queries for 2, {many} for 20")
+        for case in (small, large):
+            self.put_in_state(case, "qc")
+
+        def record(case):
+            units = self.env["rma.unex.unit"].browse(case.unit_ids.ids).with_user(self.quality)
+            return lambda: units._record_qc("pass", 24, "ok")
+
+        few, many = queries(record(small)), queries(record(large))
+        self.assertLessEqual(many, few + 2, f"QC: {few} queries for 2, {many} for 20")
+
+
+class TestPortalQuotation(WorkshopCommon, HttpCase):
+    """The customer accepts the RMA quotation on the standard sale portal."""
+
+    def _accept(self, order):
+        response = self.url_open(
+            f"/my/orders/{order.id}/accept",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+                "access_token": order._portal_ensure_token(),
+                "name": "Alice A", "signature": SIGNATURE,
+            }}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json().get("result", {})
+
+    def _quote(self):
+        case = self.evaluated_case()
+        self.analyse(case.unit_ids)
+        self.decide(case.unit_ids, "paid_repair")
+        case.with_user(self.sales).action_send_quotation()
+        return case
+
+    def test_p4_4_portal_acceptance_approves_the_case(self):
+        case = self._quote()
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        result = self._accept(case.sale_order_ids)
+        self.assertNotIn("error", result, result)
+        case.invalidate_recordset()
+        self.assertEqual(case.sale_order_ids.state, "sale")
+        self.assertEqual(case.state, "approved")
+
+    def test_p4_5_expired_quotation_refused_on_the_portal(self):
+        case = self._quote()
+        order = case.sale_order_ids
+        order.validity_date = date.today() - timedelta(days=1)
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        result = self._accept(order)
+        self.assertIn("expired", result.get("error", ""))
+        order.invalidate_recordset()
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(case.state, "quoted")
