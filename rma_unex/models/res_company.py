@@ -76,6 +76,23 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'service')]",
     )
 
+    rma_custody_days = fields.Integer(
+        string="Custody Limit (days)",
+        default=30,
+        help="Days after a quotation lapses before its units go back unrepaired "
+        "or to scrap, as the customer chose (M5).",
+    )
+    rma_advance_cap = fields.Integer(
+        string="Outstanding Advance Replacements per Customer",
+        default=3,
+        help="An advance replacement beyond this many outstanding ones is refused (M6).",
+    )
+    rma_advance_return_days = fields.Integer(
+        string="Advance Replacement Return Within (days)",
+        default=30,
+        help="A faulty unit not back by then is invoiced at list price (M6).",
+    )
+
     def _rma_service_product(self, kind):
         """The configured service product, else the one this addon ships."""
         self.ensure_one()

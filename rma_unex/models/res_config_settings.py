@@ -37,3 +37,8 @@ class ResConfigSettings(models.TransientModel):
     rma_shipping_product_id = fields.Many2one(
         related="company_id.rma_shipping_product_id", readonly=False
     )
+    rma_custody_days = fields.Integer(related="company_id.rma_custody_days", readonly=False)
+    rma_advance_cap = fields.Integer(related="company_id.rma_advance_cap", readonly=False)
+    rma_advance_return_days = fields.Integer(
+        related="company_id.rma_advance_return_days", readonly=False
+    )

@@ -10,6 +10,13 @@ class ResPartner(models.Model):
         groups="rma_unex.rma_unex_group_user",
     )
 
+    rma_advance_replacement = fields.Boolean(
+        string="Advance Replacements Allowed",
+        groups="rma_unex.rma_unex_group_manager",
+        help="The RMA Manager lets this customer receive replacements before "
+        "sending the faulty units (M6).",
+    )
+
     def _compute_rma_case_count(self):
         commercial = self.commercial_partner_id
         counts = dict(

@@ -74,7 +74,7 @@ class RmaUnexCase(models.Model):
         "pass_qc": (("qc",), "ready", (GROUP_QUALITY,)),
         "fail_qc": (("qc",), "repair", (GROUP_QUALITY,)),
         "ship": (("ready",), "shipped", (GROUP_USER, GROUP_STOCK)),
-        "close": (("shipped",), "closed", (GROUP_SALES,)),
+        "close": (("shipped", "ready"), "closed", (GROUP_SALES,)),
         "suspend": (SUSPENDABLE_STATES, "suspended", (GROUP_SALES, GROUP_QUALITY)),
         "resume": (("suspended",), None, (GROUP_SALES, GROUP_QUALITY)),
         "cancel": (("sales_review", "authorised", "suspended"), "cancelled",
@@ -199,6 +199,16 @@ class RmaUnexCase(models.Model):
     has_receipt_mismatch = fields.Boolean(compute="_compute_receipt_state", store=True)
     has_repeat_return = fields.Boolean(
         compute="_compute_has_repeat_return", store=True, string="Repeat Return"
+    )
+    # M5: what happens to units whose quotation lapses, chosen at request time.
+    custody_choice = fields.Selection(
+        [("return", "Return unrepaired"), ("scrap", "Scrap")],
+        string="If the Quotation Lapses",
+        default="return",
+        required=True,
+        tracking=True,
+        help="After the custody limit, units of a declined or unanswered "
+        "quotation are sent back unrepaired or scrapped, as the customer chose (M5).",
     )
     # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
     sale_order_ids = fields.One2many("sale.order", "rma_case_id", string="Sale Orders")
@@ -622,6 +632,7 @@ class RmaUnexCase(models.Model):
             case._create_fee_order()
         self._write_transition("release")
         for case in self:
+            case._dispose_kept_units()
             case._create_return_shipment()
         return True
 
@@ -641,6 +652,7 @@ class RmaUnexCase(models.Model):
             pending._set_qc_result("pass")
         self._write_transition("pass_qc")
         for case in self:
+            case._dispose_kept_units()
             case._create_return_shipment()
         return True
 
@@ -738,6 +750,13 @@ class RmaUnexCase(models.Model):
                       orders=", ".join(open_repairs.mapped("name")))
                 )
 
+    def _check_can_close(self):
+        for case in self.filtered(lambda c: c.state == "ready"):
+            if case._units_to_ship().filtered(lambda u: not u.date_shipped):
+                raise UserError(
+                    _("%(case)s still has units to ship back.", case=case.display_name)
+                )
+
     def _check_can_receive(self):
         for case in self:
             if case.receipt_state != "done":
@@ -753,7 +772,7 @@ class RmaUnexCase(models.Model):
 
     def _check_can_ship(self):
         for case in self:
-            if case._active_units().filtered(lambda u: not u.date_shipped):
+            if case._units_to_ship().filtered(lambda u: not u.date_shipped):
                 raise UserError(
                     _(
                         "%(case)s is shipped when its return shipment is validated "
@@ -896,24 +915,77 @@ class RmaUnexCase(models.Model):
         picking._rma_announce_lots()
         return picking
 
+    def _units_to_ship(self):
+        return self._active_units().filtered(lambda u: u._ships_back())
+
     def _create_return_shipment(self):
-        """The delivery back to the customer of the units that passed QC."""
+        """The delivery back to the customer: repaired or checked units from
+        the RMA location, replacements from stock."""
         self.ensure_one()
         warehouse = self._rma_warehouse()
         customers = self.env.ref("stock.stock_location_customers")
-        units = self._active_units().filtered(lambda u: not u.date_shipped)
-        if not units:
-            return self.env["stock.picking"]
-        # sudo: QC engineers finish the case; the warehouse then ships it.
-        picking = self.env["stock.picking"].sudo().create(
-            self._prepare_picking_vals(
-                warehouse.rma_out_type_id, warehouse.rma_location_id, customers, units
+        units = self._units_to_ship().filtered(lambda u: not u.date_shipped)
+        replaced = units.filtered(lambda u: u.disposition == "free_replacement")
+        pickings = self.env["stock.picking"]
+        for source, group in (
+            (warehouse.rma_location_id, units - replaced),
+            (warehouse.lot_stock_id, replaced),
+        ):
+            if not group:
+                continue
+            # sudo: QC engineers finish the case; the warehouse then ships it.
+            picking = self.env["stock.picking"].sudo().create(
+                self._prepare_picking_vals(warehouse.rma_out_type_id, source, customers, group)
             )
+            picking.action_confirm()
+            picking.action_assign()
+            picking._rma_announce_lots()
+            pickings |= picking
+        return pickings
+
+    def _dispose_kept_units(self):
+        """Units we keep leave the RMA location (M7): replaced or credited ones
+        to refurbishment, scrapped ones to scrap; credited ones also get their
+        credit note (P7.5)."""
+        self.ensure_one()
+        warehouse = self._rma_warehouse()
+        kept = self._active_units().filtered(
+            lambda u: u.disposition in ("free_replacement", "credit_note", "scrap")
+            and u.date_received and not u.disposal_move_id
         )
-        picking.action_confirm()
-        picking.action_assign()
-        picking._rma_announce_lots()
-        return picking
+        to_refurbish = kept.filtered(lambda u: u.disposition != "scrap")
+        if to_refurbish:
+            # sudo: the decision was taken by staff allowed to; moving stock is
+            # its consequence, not a separate warehouse task.
+            moves = self.env["stock.move"].sudo().create([
+                dict(unit._prepare_move_vals(
+                    warehouse.rma_location_id, warehouse.rma_refurbish_location_id),
+                    picked=True,
+                    move_line_ids=[Command.create({
+                        "product_id": unit.product_id.id,
+                        "lot_id": (unit.received_lot_id or unit.lot_id).id,
+                        "quantity": 1.0,
+                        "location_id": warehouse.rma_location_id.id,
+                        "location_dest_id": warehouse.rma_refurbish_location_id.id,
+                    })])
+                for unit in to_refurbish
+            ])
+            moves._action_done()
+            for move in moves:
+                move.rma_unit_id._rma_service_write({"disposal_move_id": move.id})
+        for unit in kept.filtered(lambda u: u.disposition == "scrap"):
+            scrap = self.env["stock.scrap"].sudo().create({
+                "product_id": unit.product_id.id,
+                "lot_id": (unit.received_lot_id or unit.lot_id).id,
+                "scrap_qty": 1.0,
+                "location_id": warehouse.rma_location_id.id,
+                "company_id": self.company_id.id,
+                "origin": self.name,
+            })
+            scrap.action_validate()
+            unit._rma_service_write({"disposal_move_id": scrap.move_ids[:1].id})
+        for unit in kept.filtered(lambda u: u.disposition == "credit_note"):
+            unit._rma_service_write({"credit_note_id": unit._create_credit_note().id})
 
     def _check_can_receive_goods(self):
         """A box is accepted against an authorised, unexpired RMA only (P3.1, M2)."""
@@ -976,8 +1048,8 @@ class RmaUnexCase(models.Model):
             move.rma_unit_id._rma_service_write(
                 {"date_shipped": now, "shipped_lot_id": lots[move.id].id}
             )
-        for case in self:
-            if not case._active_units().filtered(lambda u: not u.date_shipped):
+        for case in self.filtered(lambda c: c.state == "ready"):
+            if not case._units_to_ship().filtered(lambda u: not u.date_shipped):
                 case.action_ship()
                 case._send_repair_summary()
 
@@ -1107,6 +1179,7 @@ class RmaUnexCase(models.Model):
         for case in self.filtered(lambda c: c.state == "quoted"):
             if order != case._current_quotation():
                 continue
+            order.sudo().rma_lapsed_on = fields.Date.context_today(self)
             case._apply_system_transition("quotation_lapsed")
             case.message_post(body=reason)
             if case.user_id:
@@ -1116,6 +1189,161 @@ class RmaUnexCase(models.Model):
                     summary=_("Quotation %(order)s lapsed", order=order.name),
                     note=reason,
                 )
+
+    # ------------------------------------------------------------------
+    # Advance replacement (M6)
+    # ------------------------------------------------------------------
+
+    def _outstanding_advance_units(self, partner):
+        """Advance replacements shipped to ``partner`` whose faulty unit is not back."""
+        return self.env["rma.unex.unit"].sudo().search([
+            ("partner_id", "=", partner.commercial_partner_id.id),
+            ("advance_shipped_date", "!=", False),
+            ("date_received", "=", False),
+        ])
+
+    def action_advance_replacement(self):
+        """Ship replacements before the faulty units arrive, for customers the
+        RMA Manager allows, up to the company's cap of outstanding ones (M6)."""
+        self._check_rma_groups((GROUP_SALES,), _("Ship an advance replacement"))
+        for case in self:
+            partner = case.partner_id.commercial_partner_id
+            if case.state != "authorised":
+                raise UserError(
+                    _("Advance replacements ship once the RMA is authorised and "
+                      "before the goods arrive; %(case)s is %(state)s.",
+                      case=case.display_name, state=case._state_label(case.state))
+                )
+            if not partner.sudo().rma_advance_replacement:
+                raise UserError(
+                    _("%(partner)s is not allowed advance replacements: the RMA "
+                      "Manager can allow them on the customer.", partner=partner.name)
+                )
+            units = case._active_units().filtered(
+                lambda u: not u.date_received and not u.advance_shipped_date
+            )
+            if not units:
+                raise UserError(_("No unit of %(case)s is waiting for a replacement.",
+                                  case=case.display_name))
+            outstanding = len(self._outstanding_advance_units(partner))
+            cap = case.company_id.rma_advance_cap
+            if outstanding + len(units) > cap:
+                raise UserError(
+                    _("%(partner)s already has %(count)s outstanding advance "
+                      "replacement(s); %(new)s more would exceed the cap of %(cap)s.",
+                      partner=partner.name, count=outstanding, new=len(units), cap=cap)
+                )
+            warehouse = case._rma_warehouse()
+            customers = self.env.ref("stock.stock_location_customers")
+            # sudo: sales decides; the warehouse ships what it is told to.
+            picking = self.env["stock.picking"].sudo().create(dict(
+                case._prepare_picking_vals(
+                    warehouse.rma_out_type_id, warehouse.lot_stock_id, customers, units),
+                rma_advance=True,
+            ))
+            picking.action_confirm()
+            picking.action_assign()
+            case.message_post(body=_("Advance replacement %(picking)s prepared.",
+                                     picking=picking._get_html_link()))
+        return True
+
+    def _register_advance_shipment(self, moves):
+        lots = self.env["stock.picking"]._rma_lot_by_move(moves)
+        now = fields.Datetime.now()
+        for move in moves:
+            unit = move.rma_unit_id
+            unit._rma_service_write({
+                "advance_shipped_date": now,
+                "advance_due_date": fields.Date.context_today(self) + relativedelta(
+                    days=unit.company_id.rma_advance_return_days),
+                "date_shipped": now,
+                "shipped_lot_id": lots[move.id].id,
+                "replacement_lot_id": lots[move.id].id,
+            })
+
+    @api.model
+    def _cron_advance_replacements(self):
+        """Remind customers of faulty units still out (weekly), and invoice
+        those not back by their due date at list price (M6)."""
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        units = self.env["rma.unex.unit"].search([
+            ("advance_shipped_date", "!=", False),
+            ("date_received", "=", False),
+            ("advance_order_id", "=", False),
+        ])
+        for unit in units:
+            case = unit.case_id
+            if unit.advance_due_date < today:
+                order = self.env["sale.order"].sudo().create(
+                    case._prepare_sale_order_vals(
+                        [(unit.product_id, _("not returned after advance replacement"))],
+                        validity=False,
+                    )
+                )
+                order.order_line._compute_price_unit()
+                order.action_confirm()
+                unit._rma_service_write({"advance_order_id": order.id})
+                case.message_post(
+                    body=_("%(unit)s was not returned by %(date)s: invoiced at list "
+                           "price on %(order)s.", unit=unit.display_name,
+                           date=unit.advance_due_date, order=order.name),
+                    subtype_xmlid="mail.mt_comment", message_type="comment",
+                )
+            elif not unit.advance_reminder_date or (
+                unit.advance_reminder_date + relativedelta(days=7) <= now
+            ):
+                unit._rma_service_write({"advance_reminder_date": now})
+                case.message_post(
+                    body=_("Reminder: please send back the faulty %(unit)s for RMA "
+                           "%(rma)s by %(date)s; it is invoiced at list price "
+                           "otherwise.", unit=unit.display_name, rma=case.name,
+                           date=unit.advance_due_date),
+                    subtype_xmlid="mail.mt_comment", message_type="comment",
+                )
+                if case.user_id:
+                    case.activity_schedule(
+                        "mail.mail_activity_data_todo", user_id=case.user_id.id,
+                        summary=_("Faulty unit outstanding after advance replacement"),
+                    )
+
+    @api.model
+    def _cron_custody_limit(self):
+        """M5: no unit waits in the workshop forever. A quotation declined or
+        expired more than the custody limit ago, with no new decision since,
+        sends its paid-repair units back unrepaired or to scrap."""
+        today = fields.Date.context_today(self)
+        for case in self.search([("state", "=", "evaluation")]):
+            order = case._current_quotation()
+            limit = case.company_id.rma_custody_days
+            if not order.rma_lapsed_on or order.rma_lapsed_on + relativedelta(days=limit) > today:
+                continue
+            units = case._active_units().filtered(lambda u: u.disposition == "paid_repair")
+            if not units:
+                continue
+            disposition = "scrap" if case.custody_choice == "scrap" else "return_unrepaired"
+            units._rma_service_write({
+                "disposition": disposition,
+                "disposition_reason": _(
+                    "Custody limit: quotation %(order)s lapsed on %(date)s.",
+                    order=order.name, date=order.rma_lapsed_on),
+                "disposition_user_id": self.env.user.id,
+                "disposition_date": fields.Datetime.now(),
+            })
+            case._apply_system_transition("release")
+            case._dispose_kept_units()
+            case._create_return_shipment()
+            case.message_post(
+                body=_(
+                    "Quotation %(order)s was not approved within %(days)s days: as you "
+                    "chose, the units are %(outcome)s.",
+                    order=order.name, days=limit,
+                    outcome=_("scrapped") if disposition == "scrap"
+                    else _("returned unrepaired"),
+                ),
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+            )
 
     def action_confirm_quotation(self):
         """Staff confirm the quotation with the customer's PO number (P4.4)."""

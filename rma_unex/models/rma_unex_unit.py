@@ -12,9 +12,12 @@ DISPOSITIONS = [
     ("free_replacement", "Free replacement"),
     ("paid_repair", "Paid repair"),
     ("ntf", "No trouble found"),
+    ("credit_note", "Credit note (defective goods taken back)"),
     ("return_unrepaired", "Return unrepaired"),
     ("scrap", "Scrap at customer's request"),
 ]
+# Dispositions after which the returned unit stays with us (M7).
+KEPT_DISPOSITIONS = ("free_replacement", "credit_note", "scrap")
 # Dispositions that send the unit through a repair order and QC (P6).
 REPAIR_DISPOSITIONS = ("free_repair", "paid_repair")
 
@@ -71,6 +74,13 @@ class RmaUnexUnit(models.Model):
             "ntf_waiver_reason",
             "ntf_waiver_user_id",
             "repair_id",
+            "replacement_lot_id",
+            "disposal_move_id",
+            "credit_note_id",
+            "advance_shipped_date",
+            "advance_due_date",
+            "advance_reminder_date",
+            "advance_order_id",
             "date_received",
             "received_lot_id",
             "date_shipped",
@@ -191,6 +201,28 @@ class RmaUnexUnit(models.Model):
         index="btree_not_null",
     )
     repair_state = fields.Selection(related="repair_id.state", string="Repair Status")
+    replacement_lot_id = fields.Many2one(
+        "stock.lot", string="Replacement Serial", copy=False, readonly=True,
+        help="The new unit shipped instead of this one (free replacement).",
+    )
+    disposal_move_id = fields.Many2one(
+        "stock.move", readonly=True, copy=False,
+        help="The move that took the returned unit to refurbishment or scrap (M7).",
+    )
+    credit_note_id = fields.Many2one(
+        "account.move", readonly=True, copy=False,
+        help="Reversal of the original invoice line for this unit (P7.5).",
+    )
+    # M6: a replacement shipped before the faulty unit arrives.
+    advance_shipped_date = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    advance_due_date = fields.Date(
+        string="Faulty Unit Due", readonly=True, copy=False,
+        help="The faulty unit must be back by then, or it is invoiced at list price.",
+    )
+    advance_reminder_date = fields.Datetime(readonly=True, copy=False)
+    advance_order_id = fields.Many2one(
+        "sale.order", string="Non-Return Invoice Order", readonly=True, copy=False
+    )
     replaced_components = fields.Char(
         compute="_compute_replaced_components",
         help="Parts added by the unit's finished repair orders (P6.2).",
@@ -500,6 +532,16 @@ class RmaUnexUnit(models.Model):
                         status=", ".join(sorted(set(not_covered.mapped("warranty_status")))),
                     )
                 )
+        if disposition == "credit_note":
+            uninvoiced = self.filtered(lambda u: not u._original_invoice_line())
+            if uninvoiced:
+                raise UserError(
+                    _(
+                        "No posted customer invoice sold %(units)s: a credit note is "
+                        "reversed from the original invoice (P7.5).",
+                        units=", ".join(uninvoiced.mapped("display_name")),
+                    )
+                )
         self._rma_service_write(
             {
                 "disposition": disposition,
@@ -525,6 +567,54 @@ class RmaUnexUnit(models.Model):
                 "ntf_waiver_user_id": self.env.user.id,
             }
         )
+        return True
+
+    def _ships_back(self):
+        """A unit (or its replacement) goes back to the customer."""
+        self.ensure_one()
+        return self.disposition not in ("credit_note", "scrap") and not self.advance_shipped_date
+
+    def _original_invoice_line(self):
+        """The posted customer invoice line that sold this unit (P7.5)."""
+        self.ensure_one()
+        return self.warranty_sale_line_id.sudo().invoice_lines.filtered(
+            lambda l: l.move_id.move_type == "out_invoice" and l.move_id.state == "posted"
+        )[:1]
+
+    def _create_credit_note(self):
+        """Reverse the original invoice line of this unit, one piece (P7.5):
+        taxes and accounts come from the original; accounting posts it."""
+        self.ensure_one()
+        line = self._original_invoice_line()
+        invoice = line.move_id
+        # sudo: the decision is the sales team's; the draft goes to accounting.
+        credit = invoice.sudo()._reverse_moves(
+            [{"ref": _("%(rma)s: %(unit)s", rma=self.case_id.name, unit=self.display_name),
+              "invoice_date": fields.Date.context_today(self)}]
+        )
+        keep = credit.invoice_line_ids.filtered(lambda l: l.product_id == line.product_id)[:1]
+        credit.write({"invoice_line_ids": [
+            Command.unlink(other.id) for other in credit.invoice_line_ids - keep
+        ] + [Command.update(keep.id, {"quantity": 1.0})]})
+        self.case_id.message_post(
+            body=_("Credit note %(credit)s drafted from %(invoice)s for %(unit)s.",
+                   credit=credit.display_name, invoice=invoice.name, unit=self.display_name)
+        )
+        return credit
+
+    def _set_replacement(self, lot):
+        """Quality or the warehouse picks the serial shipped as replacement."""
+        self.ensure_one()
+        self.case_id._check_rma_groups(
+            (GROUP_QUALITY, "stock.group_stock_user"), _("Choose a replacement")
+        )
+        if self.disposition != "free_replacement":
+            raise UserError(_("Only a unit decided for free replacement gets one."))
+        if lot.product_id != self.product_id:
+            raise UserError(
+                _("The replacement must be a %(product)s.", product=self.product_id.display_name)
+            )
+        self._rma_service_write({"replacement_lot_id": lot.id})
         return True
 
     def _needs_repair(self):

@@ -19,6 +19,10 @@ class SaleOrder(models.Model):
         "NTF fees the customer agreed to in advance (P2.4, P5.3).",
     )
     rma_lapse_notified = fields.Boolean(copy=False, readonly=True)
+    rma_lapsed_on = fields.Date(
+        string="RMA Quotation Lapsed On", copy=False, readonly=True,
+        help="Declined or expired: the custody limit counts from here (M5).",
+    )
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()

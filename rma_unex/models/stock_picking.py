@@ -12,6 +12,10 @@ class StockPicking(models.Model):
         readonly=True,  # copied, so that backorders stay with their case
     )
     is_rma_unex = fields.Boolean(related="picking_type_id.is_rma_unex")
+    rma_advance = fields.Boolean(
+        string="Advance Replacement", copy=False, readonly=True,
+        help="Ships replacements before the faulty units arrive (M6).",
+    )
 
     def button_validate(self):
         self._rma_check_can_validate()
@@ -43,7 +47,7 @@ class StockPicking(models.Model):
                 )
             if picking.picking_type_code == "incoming":
                 case._check_can_receive_goods()
-            else:
+            elif not picking.rma_advance:
                 case._check_can_ship_units(picking.move_ids.rma_unit_id)
 
     def _rma_after_done(self):
@@ -51,14 +55,24 @@ class StockPicking(models.Model):
             moves = picking.move_ids.filtered(lambda m: m.state == "done" and m.rma_unit_id)
             if picking.picking_type_code == "incoming":
                 picking.rma_case_id._register_receipt(moves)
+            elif picking.rma_advance:
+                picking.rma_case_id._register_advance_shipment(moves)
             else:
                 picking.rma_case_id._register_return_shipment(moves)
 
     def _rma_announce_lots(self):
         """Put each unit's known serial on its move line, so the warehouse only
         confirms it or corrects it to what is really in the box."""
-        for move in self.move_ids.filtered(lambda m: m.rma_unit_id.lot_id):
-            lot = move.rma_unit_id.shipped_lot_id or move.rma_unit_id.lot_id
+        for move in self.move_ids.filtered("rma_unit_id"):
+            unit = move.rma_unit_id
+            if unit.disposition == "free_replacement" and move.location_id.usage == "internal" \
+                    and move.location_id != unit.case_id._rma_warehouse().rma_location_id:
+                # a replacement: the chosen serial, or whatever stock reserved
+                lot = unit.replacement_lot_id
+            else:
+                lot = unit.shipped_lot_id or unit.received_lot_id or unit.lot_id
+            if not lot:
+                continue
             line_vals = {"lot_id": lot.id, "quantity": 1.0}
             if move.move_line_ids:
                 move.move_line_ids[:1].write(line_vals)

@@ -11,6 +11,13 @@ class StockWarehouse(models.Model):
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]",
         help="Where returned units wait for evaluation and repair (P3.4).",
     )
+    rma_refurbish_location_id = fields.Many2one(
+        "stock.location",
+        string="Refurbishment Location",
+        check_company=True,
+        domain="[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]",
+        help="Where replaced or credited units go to be refurbished (M7).",
+    )
     rma_in_type_id = fields.Many2one(
         "stock.picking.type", string="RMA Receipt Type", check_company=True
     )
@@ -32,6 +39,15 @@ class StockWarehouse(models.Model):
                 vals["rma_location_id"] = self.env["stock.location"].create(
                     {
                         "name": _("RMA"),
+                        "usage": "internal",
+                        "location_id": warehouse.view_location_id.id,
+                        "company_id": warehouse.company_id.id,
+                    }
+                ).id
+            if not warehouse.rma_refurbish_location_id:
+                vals["rma_refurbish_location_id"] = self.env["stock.location"].create(
+                    {
+                        "name": _("RMA Refurbishment"),
                         "usage": "internal",
                         "location_id": warehouse.view_location_id.id,
                         "company_id": warehouse.company_id.id,

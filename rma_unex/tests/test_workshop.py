@@ -407,3 +407,178 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
         order.invalidate_recordset()
         self.assertEqual(order.state, "draft")
         self.assertEqual(case.state, "quoted")
+
+
+class TestKeptUnits(WorkshopCommon):
+    """M7 refurbishment / scrap moves, M4 free replacement, P7.5 credit note."""
+
+    def _warehouse(self):
+        return self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+
+    def test_m7_free_replacement_ships_new_serial_and_refurbishes_the_old(self):
+        new_lot = self.env["stock.lot"].create(
+            {"name": "TRTR-NEW", "product_id": self.product.id, "mac_address": "00:01:A7:00:00:99"}
+        )
+        warehouse = self._warehouse()
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, warehouse.lot_stock_id, 1, lot_id=new_lot
+        )
+        case = self.evaluated_case(covered=True)
+        unit = case.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "free_replacement")
+        self.assertRefused(
+            AccessError, lambda: unit.with_user(self.sales)._set_replacement(new_lot), case
+        )
+        unit.with_user(self.quality)._set_replacement(new_lot)
+        case.with_user(self.quality).action_release()
+        self.assertEqual(unit.disposal_move_id.location_dest_id, warehouse.rma_refurbish_location_id)
+        self.assertEqual(unit.disposal_move_id.state, "done")
+        quant = self.env["stock.quant"].search(
+            [("lot_id", "=", self.lot.id), ("location_id", "=", warehouse.rma_refurbish_location_id.id)]
+        )
+        self.assertEqual(quant.quantity, 1, "the returned unit is in refurbishment stock")
+        shipment = self.pickings(case, "outgoing")
+        self.assertEqual(shipment.location_id, warehouse.lot_stock_id)
+        self.validate(shipment)
+        self.assertEqual(case.state, "shipped")
+        self.assertEqual(unit.shipped_lot_id, new_lot)
+        # M4: the new serial carries the remaining warranty.
+        later = self.make_case(lots=new_lot)
+        self.assertEqual(later.unit_ids.warranty_status, "in_warranty")
+
+    def test_m7_scrap_at_customers_request(self):
+        case = self.evaluated_case()
+        unit = case.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "scrap")
+        case.with_user(self.quality).action_release()
+        scrap_move = unit.disposal_move_id
+        self.assertTrue(scrap_move.location_dest_id.scrap_location)
+        self.assertEqual(scrap_move.state, "done")
+        self.assertFalse(self.pickings(case, "outgoing"), "nothing ships back")
+        case.with_user(self.sales).action_close()
+        self.assertEqual(case.state, "closed")
+
+    def test_p7_5_credit_note_reversed_from_the_original_invoice(self):
+        order = self.deliver(self.lot_2, date=date.today() - timedelta(days=40))
+        order.order_line.price_unit = 500.0
+        invoice = order._create_invoices()
+        invoice.action_post()
+        case = self.receive_and_evaluate(self.make_case(partner=self.customer_b, lots=self.lot))
+        self.analyse(case.unit_ids)
+        err = self.assertRefused(UserError, lambda: self.decide(case.unit_ids, "credit_note"), case)
+        self.assertIn("No posted customer invoice", str(err))
+        credited = self.receive_and_evaluate(self.make_case(lots=self.lot_2))
+        unit = credited.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "credit_note")
+        credited.with_user(self.quality).action_release()
+        credit = unit.credit_note_id
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.reversed_entry_id, invoice)
+        line = credit.invoice_line_ids
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.quantity, 1)
+        original = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.product)
+        self.assertEqual(line.price_unit, original.price_unit)
+        self.assertEqual(line.tax_ids, original.tax_ids)
+        self.assertEqual(line.account_id, original.account_id)
+        self.assertEqual(unit.disposal_move_id.location_dest_id,
+                         self._warehouse().rma_refurbish_location_id)
+
+
+class TestCustodyAndAdvance(WorkshopCommon):
+    """M5 custody limit, M6 advance replacement."""
+
+    def test_m5_custody_limit_returns_or_scraps_as_chosen(self):
+        with freeze_time("2026-06-01"):
+            back = self.evaluated_case(lots=self.lot)
+            scrapped = self.evaluated_case(lots=self.lot_2)
+            scrapped.custody_choice = "scrap"
+            for case in (back, scrapped):
+                self.analyse(case.unit_ids)
+                self.decide(case.unit_ids, "paid_repair")
+                case.with_user(self.sales).action_send_quotation()
+        Case = self.env["rma.unex.case"]
+        with freeze_time("2026-07-02"):
+            self.env["sale.order"]._cron_rma_quotation_expiry()  # lapsed on 2 July
+        with freeze_time("2026-07-31"):
+            Case._cron_custody_limit()
+        self.assertEqual(back.state, "evaluation", "30 days not over yet")
+        with freeze_time("2026-08-01"):
+            Case._cron_custody_limit()
+        self.assertEqual(back.state, "ready")
+        self.assertEqual(back.unit_ids.disposition, "return_unrepaired")
+        self.assertTrue(self.pickings(back, "outgoing"))
+        self.assertEqual(scrapped.unit_ids.disposition, "scrap")
+        self.assertTrue(scrapped.unit_ids.disposal_move_id.location_dest_id.scrap_location)
+        notice = back.message_ids.filtered(lambda m: "returned unrepaired" in (m.body or ""))
+        self.assertEqual(notice.subtype_id, self.env.ref("mail.mt_comment"))
+
+    def _stock_serials(self, count, prefix="ADV"):
+        lots = self.env["stock.lot"].create(
+            [{"name": f"{prefix}{i}", "product_id": self.product.id} for i in range(count)]
+        )
+        stock = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1).lot_stock_id
+        for lot in lots:
+            self.env["stock.quant"]._update_available_quantity(self.product, stock, 1, lot_id=lot)
+        return lots
+
+    def test_m6_advance_replacement_cap_and_permission(self):
+        self._stock_serials(3)
+        self.company.rma_advance_cap = 2
+        case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+        err = self.assertRefused(UserError, case.with_user(self.sales).action_advance_replacement, case)
+        self.assertIn("not allowed advance replacements", str(err))
+        with self.assertRaises(AccessError):
+            self.customer_a.with_user(self.sales).write({"rma_advance_replacement": True})
+        self.customer_a.with_user(self.manager).rma_advance_replacement = True
+        self.assertRefused(AccessError, case.with_user(self.fae).action_advance_replacement, case)
+        case.with_user(self.sales).action_advance_replacement()
+        self.validate(self.pickings(case, "outgoing"))
+        third = self.authorise(self.make_case(lots=self._stock_serials(1, prefix="THIRD")))
+        err = self.assertRefused(UserError, third.with_user(self.sales).action_advance_replacement, third)
+        self.assertIn("cap of 2", str(err))
+
+    def test_m6_ship_first_remind_then_invoice_at_list_price(self):
+        new_lots = self._stock_serials(1)
+        self.customer_a.rma_advance_replacement = True
+        with freeze_time("2026-03-01 09:00:00"):
+            case = self.authorise(self.make_case(contact_id=self.contact_a.id))
+            case.with_user(self.sales).action_advance_replacement()
+            advance = self.pickings(case, "outgoing")
+            self.assertTrue(advance.rma_advance)
+            self.validate(advance)
+        unit = case.unit_ids
+        self.assertEqual(case.state, "authorised", "shipped before the faulty unit arrives")
+        self.assertEqual(unit.shipped_lot_id, new_lots)
+        self.assertEqual(unit.advance_due_date, date(2026, 3, 31))
+        Case = self.env["rma.unex.case"]
+        with freeze_time("2026-03-02 09:00:00"):
+            Case._cron_advance_replacements()
+        self.assertTrue(unit.advance_reminder_date)
+        self.assertTrue(case.message_ids.filtered(lambda m: "Reminder" in (m.body or "")))
+        self.assertTrue(case.activity_ids.filtered(lambda a: "outstanding" in (a.summary or "")))
+        with freeze_time("2026-04-01 09:00:00"):
+            Case._cron_advance_replacements()
+        order = unit.advance_order_id
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.order_line.product_id, self.product)
+        self.assertEqual(order.order_line.price_unit, self.product.lst_price)
+        self.assertEqual(case.invoice_status, "to_invoice")
+
+    def test_m6_returned_in_time_is_not_invoiced(self):
+        self._stock_serials(1)
+        self.customer_a.rma_advance_replacement = True
+        with freeze_time("2026-03-01 09:00:00"):
+            case = self.authorise(self.make_case())
+            case.with_user(self.sales).action_advance_replacement()
+            self.validate(self.pickings(case, "outgoing"))
+        with freeze_time("2026-03-10 09:00:00"):
+            self.validate(self.pickings(case, "incoming"))
+        self.assertEqual(case.state, "received")
+        with freeze_time("2026-05-01 09:00:00"):
+            self.env["rma.unex.case"]._cron_advance_replacements()
+        self.assertFalse(case.unit_ids.advance_order_id)
