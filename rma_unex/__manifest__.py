@@ -43,6 +43,7 @@
         "views/rma_unex_reject_reason_views.xml",
         "views/rma_unex_failure_category_views.xml",
         "views/sale_order_views.xml",
+        "views/sale_portal_templates.xml",
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/stock_lot_views.xml",

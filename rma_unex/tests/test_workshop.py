@@ -1,5 +1,6 @@
 import base64
 import json
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -265,6 +266,7 @@ class TestRepairAndQc(WorkshopCommon):
         case.with_user(self.sales).action_confirm_quotation()
         case.with_user(self.quality).action_start_repair()
         repair = unit.repair_id
+        self.assertFalse(repair.under_warranty, "a paid repair is not under warranty")
         repair.write({"move_ids": [Command.create({
             "product_id": self.component.id, "product_uom_qty": 1,
             "repair_line_type": "add",
@@ -280,6 +282,8 @@ class TestRepairAndQc(WorkshopCommon):
         self.assertIn("U12 failed", summary.body)
         self.assertIn("DC-DC converter", summary.body)
         self.assertIn(case.partner_id, summary.partner_ids)
+        queued = self.env["mail.mail"].search([("mail_message_id", "=", summary.id)])
+        self.assertTrue(queued, "the summary is queued for sending")
         # P6.3: the confirmed quotation is invoiced the standard way.
         self.assertEqual(case.invoice_status, "to_invoice")
         Case = self.env["rma.unex.case"].with_user(self.accountant)
@@ -313,6 +317,8 @@ class TestRepairAndQc(WorkshopCommon):
         self.assertIn(charged.display_name, " ".join(fee_order.order_line.mapped("name")))
         self.assertNotIn(waived.display_name, " ".join(fee_order.order_line.mapped("name")))
         self.assertEqual(case.invoice_status, "to_invoice")
+        case.with_user(self.accountant).action_create_invoices()
+        self.assertEqual(fee_order.invoice_ids.amount_untaxed, fee_order.amount_untaxed)
         self.validate(self.pickings(case, "outgoing"))
         self.assertEqual(case.state, "shipped", "NTF units ship without repair QC")
 
@@ -381,6 +387,10 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         return response.json().get("result", {})
 
+    def _csrf(self, url):
+        page = self.url_open(url)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
     def _quote(self):
         case = self.evaluated_case()
         self.analyse(case.unit_ids)
@@ -396,6 +406,31 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
         case.invalidate_recordset()
         self.assertEqual(case.sale_order_ids.state, "sale")
         self.assertEqual(case.state, "approved")
+
+    def test_p4_4_customer_gives_the_po_number_on_the_portal(self):
+        case = self._quote()
+        order = case.sale_order_ids
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        page = self.url_open(order.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("rma_unex_po", page.text)
+        self.assertIn(case.name, page.text)
+        response = self.url_open(
+            f"/my/orders/{order.id}/rma_po",
+            data={"access_token": order.access_token, "client_order_ref": "PO-ACME-7",
+                  "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)},
+        )
+        self.assertEqual(response.status_code, 200)
+        order.invalidate_recordset()
+        self.assertEqual(order.client_order_ref, "PO-ACME-7")
+        # another customer cannot touch it, even with the id
+        self.authenticate(self.portal_b.login, self.portal_b.login)
+        self.url_open(
+            f"/my/orders/{order.id}/rma_po",
+            data={"client_order_ref": "HACK", "csrf_token": self._csrf("/my/account")},
+        )
+        order.invalidate_recordset()
+        self.assertEqual(order.client_order_ref, "PO-ACME-7")
 
     def test_p4_5_expired_quotation_refused_on_the_portal(self):
         case = self._quote()
