@@ -1045,9 +1045,11 @@ class RmaUnexCase(models.Model):
         lots = self.env["stock.picking"]._rma_lot_by_move(moves)
         now = fields.Datetime.now()
         for move in moves:
-            move.rma_unit_id._rma_service_write(
-                {"date_shipped": now, "shipped_lot_id": lots[move.id].id}
-            )
+            unit = move.rma_unit_id
+            vals = {"date_shipped": now, "shipped_lot_id": lots[move.id].id}
+            if unit.disposition == "free_replacement":
+                vals["replacement_lot_id"] = lots[move.id].id
+            unit._rma_service_write(vals)
         for case in self.filtered(lambda c: c.state == "ready"):
             if not case._units_to_ship().filtered(lambda u: not u.date_shipped):
                 case.action_ship()

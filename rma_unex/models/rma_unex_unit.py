@@ -203,7 +203,8 @@ class RmaUnexUnit(models.Model):
     repair_state = fields.Selection(related="repair_id.state", string="Repair Status")
     replacement_lot_id = fields.Many2one(
         "stock.lot", string="Replacement Serial", copy=False, readonly=True,
-        help="The new unit shipped instead of this one (free replacement).",
+        help="The new unit shipped instead of this one (free or advance "
+        "replacement), as the warehouse shipped it.",
     )
     disposal_move_id = fields.Many2one(
         "stock.move", readonly=True, copy=False,
@@ -601,21 +602,6 @@ class RmaUnexUnit(models.Model):
                    credit=credit.display_name, invoice=invoice.name, unit=self.display_name)
         )
         return credit
-
-    def _set_replacement(self, lot):
-        """Quality or the warehouse picks the serial shipped as replacement."""
-        self.ensure_one()
-        self.case_id._check_rma_groups(
-            (GROUP_QUALITY, "stock.group_stock_user"), _("Choose a replacement")
-        )
-        if self.disposition != "free_replacement":
-            raise UserError(_("Only a unit decided for free replacement gets one."))
-        if lot.product_id != self.product_id:
-            raise UserError(
-                _("The replacement must be a %(product)s.", product=self.product_id.display_name)
-            )
-        self._rma_service_write({"replacement_lot_id": lot.id})
-        return True
 
     def _needs_repair(self):
         self.ensure_one()

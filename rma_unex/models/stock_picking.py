@@ -63,14 +63,18 @@ class StockPicking(models.Model):
     def _rma_announce_lots(self):
         """Put each unit's known serial on its move line, so the warehouse only
         confirms it or corrects it to what is really in the box."""
+        for picking in self:
+            picking._rma_announce_picking_lots()
+
+    def _rma_announce_picking_lots(self):
+        self.ensure_one()
         for move in self.move_ids.filtered("rma_unit_id"):
             unit = move.rma_unit_id
-            if unit.disposition == "free_replacement" and move.location_id.usage == "internal" \
-                    and move.location_id != unit.case_id._rma_warehouse().rma_location_id:
-                # a replacement: the chosen serial, or whatever stock reserved
-                lot = unit.replacement_lot_id
-            else:
-                lot = unit.shipped_lot_id or unit.received_lot_id or unit.lot_id
+            if self.rma_advance or (
+                unit.disposition == "free_replacement" and self.picking_type_code == "outgoing"
+            ):
+                continue  # a replacement: the serial stock reserves, or the one scanned
+            lot = unit.shipped_lot_id or unit.received_lot_id or unit.lot_id
             if not lot:
                 continue
             line_vals = {"lot_id": lot.id, "quantity": 1.0}

@@ -462,10 +462,6 @@ class TestKeptUnits(WorkshopCommon):
         unit = case.unit_ids
         self.analyse(unit)
         self.decide(unit, "free_replacement")
-        self.assertRefused(
-            AccessError, lambda: unit.with_user(self.sales)._set_replacement(new_lot), case
-        )
-        unit.with_user(self.quality)._set_replacement(new_lot)
         case.with_user(self.quality).action_release()
         self.assertEqual(unit.disposal_move_id.location_dest_id, warehouse.rma_refurbish_location_id)
         self.assertEqual(unit.disposal_move_id.state, "done")
@@ -478,6 +474,7 @@ class TestKeptUnits(WorkshopCommon):
         self.validate(shipment)
         self.assertEqual(case.state, "shipped")
         self.assertEqual(unit.shipped_lot_id, new_lot)
+        self.assertEqual(unit.replacement_lot_id, new_lot)
         # M4: the new serial carries the remaining warranty.
         later = self.make_case(lots=new_lot)
         self.assertEqual(later.unit_ids.warranty_status, "in_warranty")
