@@ -224,6 +224,11 @@ class RmaUnexUnit(models.Model):
     advance_order_id = fields.Many2one(
         "sale.order", string="Non-Return Invoice Order", readonly=True, copy=False
     )
+    sample_test_ids = fields.One2many("rma.unex.sample.test", "unit_id", string="Sample Tests")
+    sample_location = fields.Char(
+        compute="_compute_sample_location",
+        help="Where the unit's sample is while a lab tests it (P7.4).",
+    )
     replaced_components = fields.Char(
         compute="_compute_replaced_components",
         help="Parts added by the unit's finished repair orders (P6.2).",
@@ -611,6 +616,28 @@ class RmaUnexUnit(models.Model):
         """Repaired units, and units from the older flow without a decision."""
         self.ensure_one()
         return self.disposition in REPAIR_DISPOSITIONS or not self.disposition
+
+    @api.depends("sample_test_ids.state", "sample_test_ids.lab_id")
+    def _compute_sample_location(self):
+        for unit in self:
+            at_lab = unit.sample_test_ids.filtered(lambda t: t.state == "at_lab")[:1]
+            unit.sample_location = _(
+                "At %(lab)s since %(date)s", lab=at_lab.lab_id.name, date=at_lab.date_sent
+            ) if at_lab else False
+
+    def action_raise_ncr(self):
+        """A non-conformity report for these units (P7.6)."""
+        self.case_id._check_rma_groups((GROUP_QUALITY,), _("Raise an NCR"))
+        ncr = self.env["rma.unex.ncr"].create({
+            "unit_ids": [Command.set(self.ids)],
+            "product_id": self.product_id[:1].id,
+            "lot_ids": [Command.set((self.received_lot_id | self.lot_id).ids)],
+            "company_id": self.company_id[:1].id,
+            "description": "<br/>".join(
+                f"{unit.display_name}: {unit.fa_findings or unit.symptom or ''}" for unit in self
+            ),
+        })
+        return ncr._get_records_action()
 
     def _compute_replaced_components(self):
         # sudo: the summary lists parts for the customer; the repair orders

@@ -7,3 +7,4 @@ from . import test_http_rpc
 from . import test_warranty
 from . import test_logistics
 from . import test_workshop
+from . import test_quality

@@ -1,0 +1,143 @@
+from datetime import date, timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+
+from .common import RmaUnexCommon
+
+
+class TestNcrCapa(RmaUnexCommon):
+    """P7.6: NCR from RMA units, CAPA closed only when done and verified."""
+
+    def _evaluated(self):
+        case = self.receive_and_evaluate(self.make_case(lots=self.lot | self.lot_2))
+        self.analyse(case.unit_ids, self.env.ref("rma_unex.failure_category_rf"),
+                     findings="PA output 6 dB low")
+        return case
+
+    def test_p7_6_ncr_raised_from_units(self):
+        case = self._evaluated()
+        self.assertRefused(AccessError, case.unit_ids.with_user(self.sales).action_raise_ncr, case)
+        action = case.unit_ids.with_user(self.quality).action_raise_ncr()
+        ncr = self.env["rma.unex.ncr"].browse(action["res_id"])
+        self.assertRegex(ncr.name, r"^NCR\d{2}-\d{4}$")
+        self.assertEqual(ncr.unit_ids, case.unit_ids)
+        self.assertEqual(ncr.case_ids, case)
+        self.assertEqual(ncr.product_id, self.product)
+        self.assertEqual(ncr.lot_ids, self.lot | self.lot_2)
+        self.assertIn("PA output 6 dB low", ncr.description)
+        self.assertEqual(ncr.state, "open")
+        # closing needs containment and a CAPA
+        ncr = ncr.with_user(self.quality)
+        ncr.action_investigate()
+        err = self.assertRefused(UserError, ncr.action_close, ncr, lambda r: r.state)
+        self.assertIn("containment", str(err))
+        ncr.containment = "<p>Lot quarantined</p>"
+        err = self.assertRefused(UserError, ncr.action_close, ncr, lambda r: r.state)
+        self.assertIn("CAPA", str(err))
+        ncr.action_create_capa()
+        ncr.action_close()
+        self.assertEqual(ncr.state, "closed")
+
+    def test_p7_6_capa_closure_needs_actions_done_and_effect_verified(self):
+        capa = self.env["rma.unex.capa"].with_user(self.quality).create({
+            "title": "RF PA drift",
+            "action_ids": [
+                Command.create({"description": "Change PA supplier", "user_id": self.quality.id,
+                                "date_due": date.today() + timedelta(days=10)}),
+                Command.create({"description": "Add RF test at EOL", "user_id": self.quality.id,
+                                "action_type": "preventive",
+                                "date_due": date.today() + timedelta(days=20)}),
+            ],
+        })
+
+        def state(c):
+            return (c.state, c.effectiveness_result)
+
+        err = self.assertRefused(UserError, capa.action_close, capa, state)
+        self.assertIn("not done", str(err))
+        capa.action_ids[0].action_done()
+        self.assertRefused(UserError, capa.action_request_verification, capa, state)
+        capa.action_ids[1].action_done()
+        err = self.assertRefused(UserError, capa.action_request_verification, capa, state)
+        self.assertIn("root cause", str(err))
+        capa.why_1 = "PA gain drops with temperature"
+        capa.action_request_verification()
+        self.assertEqual(capa.state, "verification")
+        err = self.assertRefused(UserError, capa.action_close, capa, state)
+        self.assertIn("effectiveness", str(err))
+        self.assertRefused(
+            AccessError,
+            lambda: capa.with_user(self.sales)._verify_effectiveness("effective", "x"),
+            capa, state,
+        )
+        capa._verify_effectiveness("not_effective", "Two more returns of the lot")
+        self.assertEqual(capa.state, "open", "a failed check reopens the CAPA")
+        capa.action_request_verification()
+        wizard = self.env["rma.unex.capa.verify.wizard"].with_user(self.quality).create(
+            {"capa_id": capa.id, "result": "effective", "note": "No return in 3 months"}
+        )
+        wizard.action_confirm()
+        capa.action_close()
+        self.assertEqual(capa.state, "closed")
+        self.assertEqual(capa.effectiveness_user_id, self.quality)
+
+    def test_reports_render(self):
+        case = self._evaluated()
+        action = case.unit_ids.with_user(self.quality).action_raise_ncr()
+        ncr = self.env["rma.unex.ncr"].browse(action["res_id"])
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "rma_unex.report_rma_unex_ncr", ncr.ids)[0].decode()
+        self.assertIn(ncr.name, html)
+        self.assertIn(self.lot.name, html)
+        capa = self.env["rma.unex.capa"].create({"title": "Fix it", "why_1": "Because",
+                                                 "ncr_ids": [Command.link(ncr.id)]})
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "rma_unex.report_rma_unex_capa", capa.ids)[0].decode()
+        self.assertIn(capa.name, html)
+        self.assertIn("Because", html)
+        self.assertIn(ncr.name, html)
+
+    def test_access_quality_manages_users_read_portal_none(self):
+        ncr = self.env["rma.unex.ncr"].create({"description": "<p>x</p>"})
+        capa = self.env["rma.unex.capa"].create({"title": "y"})
+        for record in (ncr, capa):
+            record.with_user(self.fae).read(["name"])
+            with self.assertRaises(AccessError):
+                record.with_user(self.fae).write({"name": "hack"})
+            with self.assertRaises(AccessError):
+                record.with_user(self.portal_a).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["rma.unex.ncr"].with_user(self.sales).create({"description": "<p>z</p>"})
+        self.env["rma.unex.ncr"].with_user(self.quality).create({"description": "<p>z</p>"})
+
+
+class TestSampleTesting(RmaUnexCommon):
+    """P7.4: samples at a lab, their whereabouts and conclusions."""
+
+    def test_p7_4_sample_tracking_and_fa(self):
+        case = self.receive_and_evaluate(self.make_case())
+        unit = case.unit_ids
+        self.analyse(unit)
+        lab = self.env["res.partner"].create({"name": "SGS Taipei", "is_company": True})
+        test = self.env["rma.unex.sample.test"].with_user(self.quality).create({
+            "unit_id": unit.id, "lab_id": lab.id, "tracking_ref": "DHL 123",
+            "date_sent": date(2026, 5, 4), "date_expected": date(2026, 5, 20),
+        })
+        self.assertEqual(test.case_id, case)
+        self.assertIn("SGS Taipei", unit.sample_location)
+        self.assertRaises(UserError, test.with_user(self.quality).action_apply_to_fa)
+        with self.assertRaises(AccessError):
+            test.with_user(self.sales)._record_result("x")
+        wizard = self.env["rma.unex.sample.result.wizard"].with_user(self.quality).create(
+            {"test_id": test.id, "conclusion": "Electromigration in the PA bias line"}
+        )
+        wizard.action_confirm()
+        self.assertEqual(test.state, "concluded")
+        self.assertFalse(unit.sample_location, "back from the lab")
+        test.with_user(self.quality).action_apply_to_fa()
+        self.assertIn("Electromigration", unit.fa_findings)
+        self.assertIn("SGS Taipei", unit.fa_findings)
+        self.assertTrue(test.applied_to_fa)
+        with self.assertRaises(UserError):
+            test.with_user(self.quality)._record_result("again")
