@@ -25,3 +25,6 @@ from . import rma_unex_ncr
 from . import rma_unex_capa
 from . import rma_unex_capa_action
 from . import rma_unex_sample_test
+from . import rma_unex_service_bulletin
+from . import rma_unex_recall
+from . import rma_unex_supplier_claim

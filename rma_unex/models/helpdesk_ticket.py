@@ -92,6 +92,12 @@ class HelpdeskTicket(models.Model):
         tracking=True,
     )
     remote_fix_note = fields.Text(string="Fix Details", copy=False)
+    bulletin_ids = fields.Many2many(
+        "rma.unex.service.bulletin",
+        string="Service Bulletins",
+        compute="_compute_bulletin_ids",
+        help="Known issues of this product and firmware (M12).",
+    )
     rma_case_ids = fields.One2many("rma.unex.case", "ticket_id", string="RMA Cases")
     rma_case_count = fields.Integer(compute="_compute_rma_case_count")
 
@@ -112,6 +118,14 @@ class HelpdeskTicket(models.Model):
                 ticket._rma_service_write(
                     {"disclaimer_date": False, "disclaimer_partner_id": False}
                 )
+
+    @api.depends("rma_product_id", "firmware_version")
+    def _compute_bulletin_ids(self):
+        Bulletin = self.env["rma.unex.service.bulletin"]
+        for ticket in self:
+            ticket.bulletin_ids = Bulletin._matching(
+                ticket.rma_product_id, ticket.firmware_version
+            )
 
     @api.depends("rma_case_ids")
     def _compute_rma_case_count(self):

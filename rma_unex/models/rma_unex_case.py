@@ -223,6 +223,9 @@ class RmaUnexCase(models.Model):
         help="Valid warranty claims produce nothing to invoice (P6.3).",
     )
     # Freight (P3.3, M1, P7.5): who pays each way, stored for invoicing.
+    recall_id = fields.Many2one(
+        "rma.unex.recall", string="Recall Campaign", index="btree_not_null", readonly=True
+    )
     is_recall = fields.Boolean(
         string="Recall",
         help="Confirmed-defective goods recalled by us: we pay freight both ways (P7.5).",
@@ -387,11 +390,14 @@ class RmaUnexCase(models.Model):
         for case in self:
             case.charges_agreed = bool(case.charges_agreed_date)
 
-    @api.depends("unit_ids.warranty_status", "unit_ids.is_rejected", "charges_agreed")
+    @api.depends("unit_ids.warranty_status", "unit_ids.is_rejected", "charges_agreed",
+                 "is_recall")
     def _compute_needs_charge_agreement(self):
         for case in self:
+            # A recall is at our cost: nothing to agree to (P7.5).
             case.needs_charge_agreement = (
-                not case.charges_agreed and bool(case._units_needing_agreement())
+                not case.charges_agreed and not case.is_recall
+                and bool(case._units_needing_agreement())
             )
 
     @api.model

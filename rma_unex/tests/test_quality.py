@@ -141,3 +141,90 @@ class TestSampleTesting(RmaUnexCommon):
         self.assertTrue(test.applied_to_fa)
         with self.assertRaises(UserError):
             test.with_user(self.quality)._record_result("again")
+
+
+class TestBulletinsRecallsClaims(RmaUnexCommon):
+    """M12 service bulletins, M11 recall campaigns, M10 supplier recovery."""
+
+    def test_m12_bulletin_matched_by_product_and_firmware_range(self):
+        Bulletin = self.env["rma.unex.service.bulletin"]
+        bulletin = Bulletin.create({
+            "name": "6 GHz radio stops after DFS", "product_ids": [Command.set(self.product.ids)],
+            "firmware_from": "7.0", "firmware_to": "7.1.3", "issue": "<p>DFS bug</p>",
+            "workaround": "<p>Upgrade to 7.1.4</p>",
+        })
+        other = self.env["product.product"].create({"name": "Other", "type": "consu"})
+        cases = {"7.1.3": True, "7.0.0": True, "6.9.9": False, "7.1.4": False, "v7.1-rc2": True}
+        for firmware, expected in cases.items():
+            with self.subTest(firmware=firmware):
+                ticket = self.make_ticket(submit=False, firmware_version=firmware)
+                self.assertEqual(bool(ticket.bulletin_ids), expected)
+        self.assertFalse(Bulletin._matching(other, "7.1.0"))
+        self.assertFalse(Bulletin._matching(self.product, "7.1.0", public_only=True))
+        bulletin.is_public = True
+        self.assertEqual(Bulletin._matching(self.product, "7.1.0", public_only=True), bulletin)
+
+    def test_m11_recall_opens_one_case_per_customer(self):
+        lots = self.env["stock.lot"].create(
+            [{"name": f"RC{i:03d}", "product_id": self.product.id} for i in range(5)]
+        )
+        for lot in lots[:3]:
+            self.deliver(lot, partner=self.customer_a, date=date.today() - timedelta(days=100))
+        for lot in lots[3:]:
+            self.deliver(lot, partner=self.customer_b, date=date.today() - timedelta(days=100))
+        recall = self.env["rma.unex.recall"].with_user(self.quality).create({
+            "name": "PA recall", "product_id": self.product.id,
+            "serial_from": "RC001", "serial_to": "RC004", "reason": "<p>PA drift</p>",
+        })
+        self.assertRefused(AccessError, recall.with_user(self.sales).action_launch, recall,
+                           lambda r: r.state)
+        recall.action_launch()
+        self.assertEqual(recall.state, "running")
+        cases = recall.case_ids
+        self.assertEqual(len(cases), 2)
+        case_a = cases.filtered(lambda c: c.partner_id == self.customer_a)
+        case_b = cases.filtered(lambda c: c.partner_id == self.customer_b)
+        self.assertEqual(case_a.unit_ids.lot_id, lots[1:3])
+        self.assertEqual(case_b.unit_ids.lot_id, lots[3:5])
+        for case in cases:
+            self.assertTrue(case.is_recall)
+            self.assertEqual(case.inbound_freight_payer, "vendor")
+            self.assertEqual(case.return_freight_payer, "vendor")
+            self.assertFalse(case.needs_charge_agreement, "a recall is at our cost")
+        self.assertEqual((recall.affected_count, recall.returned_count), (4, 0))
+        self.authorise(case_a)
+        self.validate(self.pickings(case_a, "incoming"), units=case_a.unit_ids[0])
+        recall.invalidate_recordset()
+        self.assertEqual((recall.affected_count, recall.returned_count), (4, 1))
+        self.assertEqual(recall.progress, 25.0)
+        self.assertRefused(UserError, recall.action_launch, recall, lambda r: r.state)
+
+    def test_m10_supplier_claim_with_credit(self):
+        case = self.receive_and_evaluate(self.make_case())
+        factory = self.env["res.partner"].create({"name": "PA Factory", "is_company": True})
+        claim = self.env["rma.unex.supplier.claim"].with_user(self.quality).create({
+            "name": "PA claim", "supplier_id": factory.id, "expected_credit": 80.0,
+            "unit_ids": [Command.set(case.unit_ids.ids)],
+        })
+        err = self.assertRefused(UserError, claim.action_claim, claim, lambda c: c.state)
+        self.assertIn("supplier's RMA number", str(err))
+        claim.supplier_rma_ref = "PAF-RMA-778"
+        claim.action_claim()
+        self.assertRefused(UserError, claim.action_register_credit, claim, lambda c: c.state)
+        credit = self.env["account.move"].create({
+            "move_type": "in_refund", "partner_id": factory.id,
+            "invoice_date": date.today(),
+            "invoice_line_ids": [Command.create({"name": "PA credit", "quantity": 1,
+                                                 "price_unit": 80.0, "tax_ids": []})],
+        })
+        claim.credit_note_id = credit
+        self.assertRefused(UserError, claim.action_register_credit, claim, lambda c: c.state)
+        credit.action_post()
+        claim.action_register_credit()
+        self.assertEqual(claim.state, "recovered")
+        self.assertEqual(claim.recovered_amount, 80.0)
+        open_claims = self.env["rma.unex.supplier.claim"].search(
+            [("state", "in", ("draft", "claimed"))])
+        self.assertNotIn(claim, open_claims)
+        with self.assertRaises(AccessError):
+            claim.with_user(self.portal_a).read(["name"])

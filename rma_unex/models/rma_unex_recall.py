@@ -1,0 +1,120 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+from .rma_unex_case import GROUP_QUALITY
+
+
+class RmaUnexRecall(models.Model):
+    """A recall of confirmed-defective goods (P7.5, M11): the lots or serial
+    range, the customers they went to, one proactive case per customer."""
+
+    _name = "rma.unex.recall"
+    _description = "Recall Campaign"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    product_id = fields.Many2one("product.product", required=True, tracking=True)
+    lot_ids = fields.Many2many(
+        "stock.lot", string="Lots / Serials", domain="[('product_id', '=', product_id)]"
+    )
+    serial_from = fields.Char(help="First serial of a range (compared as text).")
+    serial_to = fields.Char(help="Last serial of a range.")
+    reason = fields.Html(required=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
+        default="draft", required=True, readonly=True, tracking=True,
+    )
+    case_ids = fields.One2many("rma.unex.case", "recall_id", string="RMA Cases")
+    affected_count = fields.Integer(compute="_compute_progress", string="Units Affected")
+    returned_count = fields.Integer(compute="_compute_progress", string="Units Returned")
+    progress = fields.Float(compute="_compute_progress", string="Returned (%)")
+
+    @api.depends("case_ids.unit_ids.date_received")
+    def _compute_progress(self):
+        for recall in self:
+            units = recall.case_ids.unit_ids
+            recall.affected_count = len(units)
+            recall.returned_count = len(units.filtered("date_received"))
+            recall.progress = (
+                100.0 * recall.returned_count / recall.affected_count
+                if recall.affected_count else 0.0
+            )
+
+    def _affected_lots(self):
+        self.ensure_one()
+        lots = self.lot_ids
+        if self.serial_from or self.serial_to:
+            domain = [("product_id", "=", self.product_id.id)]
+            if self.serial_from:
+                domain.append(("name", ">=", self.serial_from))
+            if self.serial_to:
+                domain.append(("name", "<=", self.serial_to))
+            lots |= self.env["stock.lot"].search(domain)
+        return lots
+
+    def _delivered_customers(self, lots):
+        """{commercial partner: lots} of the customers the lots were delivered to."""
+        move_lines = self.env["stock.move.line"].sudo().search(
+            [
+                ("lot_id", "in", lots.ids),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+                ("move_id.rma_unit_id", "=", False),
+            ],
+            order="date desc, id desc",
+        )
+        # sudo: the campaign is the quality team's; deliveries are the warehouse's.
+        latest = {}
+        for line in move_lines:
+            latest.setdefault(line.lot_id, line.picking_partner_id or line.move_id.partner_id)
+        result = {}
+        for lot, partner in latest.items():
+            customer = partner.commercial_partner_id
+            if customer:
+                result[customer] = result.get(customer, self.env["stock.lot"]) | lot
+        return result
+
+    def action_launch(self):
+        """Open one proactive case per affected customer, at our cost (P7.5)."""
+        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Launch a recall"))
+        for recall in self:
+            if recall.state != "draft":
+                raise UserError(_("%(recall)s is already launched.", recall=recall.name))
+            lots = recall._affected_lots()
+            if not lots:
+                raise UserError(_("Choose the lots or the serial range of the recall."))
+            by_customer = recall._delivered_customers(lots)
+            if not by_customer:
+                raise UserError(_("None of these serials was delivered to a customer."))
+            self.env["rma.unex.case"].create([
+                {
+                    "partner_id": customer.id,
+                    "company_id": recall.company_id.id,
+                    "recall_id": recall.id,
+                    "is_recall": True,
+                    "description": recall.reason,
+                    "unit_ids": [
+                        Command.create({
+                            "product_id": lot.product_id.id,
+                            "lot_id": lot.id,
+                            "symptom": recall.name,
+                        })
+                        for lot in customer_lots
+                    ],
+                }
+                for customer, customer_lots in by_customer.items()
+            ])
+            recall.state = "running"
+        return True
+
+    def action_done(self):
+        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Close a recall"))
+        self.filtered(lambda r: r.state == "running").state = "done"
+        return True
+
+    def action_view_cases(self):
+        return self.case_ids._get_records_action(name=_("Recall Cases"))
