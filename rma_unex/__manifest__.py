@@ -59,6 +59,7 @@
         "views/stock_picking_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
+        "reports/rma_unex_report_views.xml",
         "views/rma_unex_menus.xml",
         "reports/rma_unex_quality_reports.xml",
         "reports/rma_unex_quality_templates.xml",

@@ -36,6 +36,8 @@ class HelpdeskTicket(models.Model):
             "disclaimer_date",
             "response_deadline",
             "first_response_date",
+            "response_result",
+            "response_warning_sent",
         }
     )
 

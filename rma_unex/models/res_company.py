@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 
 
@@ -14,6 +16,18 @@ class ResCompany(models.Model):
         default=24,
         help="Commitment for a first response to support requests and RMA "
         "applications (P1.5, P7.3).",
+    )
+    rma_response_basis = fields.Selection(
+        [("hours", "Plain hours"), ("calendar", "Working hours")],
+        string="Response Hours Count",
+        default="hours",
+        required=True,
+        help="Working hours follow the company's working schedule and public holidays.",
+    )
+    rma_response_warning_hours = fields.Integer(
+        string="Warn Before Deadline (hours)",
+        default=4,
+        help="The assignee gets an activity this long before a response is due.",
     )
     rma_oui_blocks = fields.Char(
         string="Registered OUI Blocks",
@@ -92,6 +106,17 @@ class ResCompany(models.Model):
         default=30,
         help="A faulty unit not back by then is invoiced at list price (M6).",
     )
+
+    def _rma_response_deadline(self, start):
+        """When a request received at ``start`` must be answered (P1.5, P7.3)."""
+        self.ensure_one()
+        hours = self.rma_response_hours or 24
+        calendar = self.resource_calendar_id
+        if self.rma_response_basis == "calendar" and calendar:
+            deadline = calendar.plan_hours(hours, start, compute_leaves=True)
+            if deadline:
+                return deadline
+        return start + timedelta(hours=hours)
 
     def _rma_service_product(self, kind):
         """The configured service product, else the one this addon ships."""

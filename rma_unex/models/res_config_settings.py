@@ -42,3 +42,9 @@ class ResConfigSettings(models.TransientModel):
     rma_advance_return_days = fields.Integer(
         related="company_id.rma_advance_return_days", readonly=False
     )
+    rma_response_basis = fields.Selection(
+        related="company_id.rma_response_basis", readonly=False
+    )
+    rma_response_warning_hours = fields.Integer(
+        related="company_id.rma_response_warning_hours", readonly=False
+    )

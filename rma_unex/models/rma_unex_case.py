@@ -99,6 +99,8 @@ class RmaUnexCase(models.Model):
             "suspended_from_state",
             "response_deadline",
             "first_response_date",
+            "response_result",
+            "response_warning_sent",
         }
     )
 

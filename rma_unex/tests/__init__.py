@@ -8,3 +8,4 @@ from . import test_warranty
 from . import test_logistics
 from . import test_workshop
 from . import test_quality
+from . import test_service_level

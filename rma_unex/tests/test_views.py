@@ -57,3 +57,21 @@ class TestViews(RmaUnexCommon):
         action = contact.action_view_rma_cases()
         cases = self.env["rma.unex.case"].search(action["domain"])
         self.assertEqual(cases.partner_id, self.customer_a)
+
+    def test_quality_and_report_views_load(self):
+        checks = {
+            "rma.unex.unit.report": [(False, "graph"), (False, "pivot"), (False, "search")],
+            "rma.unex.return.rate.report": [(False, "list"), (False, "search")],
+            "rma.unex.sla.report": [(False, "pivot"), (False, "search")],
+            "rma.unex.ncr": [(False, "form"), (False, "list"), (False, "pivot")],
+            "rma.unex.capa": [(False, "form"), (False, "list")],
+            "rma.unex.sample.test": [(False, "form"), (False, "list")],
+            "rma.unex.recall": [(False, "form"), (False, "list")],
+            "rma.unex.supplier.claim": [(False, "form"), (False, "list"), (False, "search")],
+            "rma.unex.service.bulletin": [(False, "form"), (False, "list")],
+        }
+        for model, views in checks.items():
+            for user in (self.fae, self.quality):
+                with self.subTest(model=model, user=user.login):
+                    result = self.env[model].with_user(user).get_views(views)
+                    self.assertEqual(set(result["views"]), {v for _id, v in views})

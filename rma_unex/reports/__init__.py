@@ -1,0 +1,3 @@
+from . import rma_unex_sla_report
+from . import rma_unex_unit_report
+from . import rma_unex_return_rate_report
