@@ -215,6 +215,10 @@ class RmaUnexCase(models.Model):
     # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
     sale_order_ids = fields.One2many("sale.order", "rma_case_id", string="Sale Orders")
     quotation_count = fields.Integer(compute="_compute_commercial_counts")
+    sample_count = fields.Integer(
+        string="Samples at a Lab", compute="_compute_sample_count",
+        help="Units whose sample is being tested by a lab (P7.4).",
+    )
     repair_count = fields.Integer(compute="_compute_commercial_counts")
     invoice_count = fields.Integer(compute="_compute_commercial_counts")
     invoice_status = fields.Selection(
@@ -340,6 +344,16 @@ class RmaUnexCase(models.Model):
             case.quotation_count = len(case.sale_order_ids)
             case.repair_count = len(case.unit_ids.repair_id)
             case.invoice_count = len(case.sale_order_ids.invoice_ids)
+
+    @api.depends("unit_ids.sample_test_ids.state")
+    def _compute_sample_count(self):
+        for case in self:
+            case.sample_count = len(
+                case.unit_ids.sample_test_ids.filtered(lambda t: t.state == "at_lab")
+            )
+
+    def action_view_sample_tests(self):
+        return self.unit_ids.sample_test_ids._get_records_action(name=_("Sample Tests"))
 
     @api.depends("sale_order_ids.invoice_status", "sale_order_ids.state")
     def _compute_invoice_status(self):

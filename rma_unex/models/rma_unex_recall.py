@@ -17,9 +17,10 @@ class RmaUnexRecall(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    product_id = fields.Many2one("product.product", required=True, tracking=True)
+    product_ids = fields.Many2many("product.product", string="Products", required=True)
     lot_ids = fields.Many2many(
-        "stock.lot", string="Lots / Serials", domain="[('product_id', '=', product_id)]"
+        "stock.lot", string="Lots / Serials", domain="[('product_id', 'in', product_ids)]",
+        help="Empty, and no serial range: every delivered serial of the products.",
     )
     serial_from = fields.Char(help="First serial of a range (compared as text).")
     serial_to = fields.Char(help="Last serial of a range.")
@@ -45,14 +46,16 @@ class RmaUnexRecall(models.Model):
             )
 
     def _affected_lots(self):
+        """The chosen lots, plus the serial range; with neither, the whole
+        production of the products (a full recall, P7.5)."""
         self.ensure_one()
         lots = self.lot_ids
-        if self.serial_from or self.serial_to:
-            domain = [("product_id", "=", self.product_id.id)]
-            if self.serial_from:
-                domain.append(("name", ">=", self.serial_from))
-            if self.serial_to:
-                domain.append(("name", "<=", self.serial_to))
+        domain = [("product_id", "in", self.product_ids.ids)]
+        if self.serial_from:
+            domain.append(("name", ">=", self.serial_from))
+        if self.serial_to:
+            domain.append(("name", "<=", self.serial_to))
+        if self.serial_from or self.serial_to or not lots:
             lots |= self.env["stock.lot"].search(domain)
         return lots
 

@@ -126,6 +126,7 @@ class TestSampleTesting(RmaUnexCommon):
         })
         self.assertEqual(test.case_id, case)
         self.assertIn("SGS Taipei", unit.sample_location)
+        self.assertEqual(case.sample_count, 1, "the case shows a sample is out")
         self.assertRaises(UserError, test.with_user(self.quality).action_apply_to_fa)
         with self.assertRaises(AccessError):
             test.with_user(self.sales)._record_result("x")
@@ -173,7 +174,7 @@ class TestBulletinsRecallsClaims(RmaUnexCommon):
         for lot in lots[3:]:
             self.deliver(lot, partner=self.customer_b, date=date.today() - timedelta(days=100))
         recall = self.env["rma.unex.recall"].with_user(self.quality).create({
-            "name": "PA recall", "product_id": self.product.id,
+            "name": "PA recall", "product_ids": [Command.set(self.product.ids)],
             "serial_from": "RC001", "serial_to": "RC004", "reason": "<p>PA drift</p>",
         })
         self.assertRefused(AccessError, recall.with_user(self.sales).action_launch, recall,
@@ -198,6 +199,11 @@ class TestBulletinsRecallsClaims(RmaUnexCommon):
         self.assertEqual((recall.affected_count, recall.returned_count), (4, 1))
         self.assertEqual(recall.progress, 25.0)
         self.assertRefused(UserError, recall.action_launch, recall, lambda r: r.state)
+        full = self.env["rma.unex.recall"].with_user(self.quality).create({
+            "name": "Full recall", "product_ids": [Command.set(self.product.ids)],
+            "reason": "<p>all of them</p>",
+        })
+        self.assertEqual(full._affected_lots() & lots, lots, "no lots, no range: all serials")
 
     def test_m10_supplier_claim_with_credit(self):
         case = self.receive_and_evaluate(self.make_case())

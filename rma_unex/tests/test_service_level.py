@@ -93,16 +93,22 @@ class TestDashboards(RmaUnexCommon):
         self.analyse(case.unit_ids)
         self.decide(ntf, "ntf")
         self.decide(paid, "return_unrepaired")
+        lots[:2].firmware_version = "7.1.3"
+        lots[2:].firmware_version = "7.2.0"
         self.env.flush_all()
         Rate = self.env["rma.unex.return.rate.report"]
-
-        product_row = Rate.search([("product_id", "=", self.product.id), ("lot_id", "=", False)])
+        product_row = Rate.search([("product_id", "=", self.product.id), ("level", "=", "product")])
         self.assertEqual(product_row.delivered_qty, 4)
         self.assertEqual(product_row.returned_qty, 2)
         self.assertEqual(product_row.return_rate, 50.0)
         lot_row = Rate.search([("lot_id", "=", lots[0].id)])
         self.assertEqual((lot_row.delivered_qty, lot_row.returned_qty, lot_row.return_rate),
                          (1, 1, 100.0))
+        firmware_rows = Rate.search([("product_id", "=", self.product.id),
+                                     ("level", "=", "firmware")])
+        rates = {r.firmware_version: (r.delivered_qty, r.returned_qty, r.return_rate)
+                 for r in firmware_rows}
+        self.assertEqual(rates, {"7.1.3": (2, 2, 100.0), "7.2.0": (2, 0, 0.0)})
         Units = self.env["rma.unex.unit.report"]
         [(count, ntf_rate, evaluation_days)] = Units._read_group(
             [("case_id", "=", case.id)], [], ["unit_count:sum", "ntf_rate:avg", "evaluation_days:avg"]
@@ -115,3 +121,19 @@ class TestDashboards(RmaUnexCommon):
         self.assertEqual(by_category[0][1], 2)
         # dashboards read aggregated rows: grouping needs no per-record query
         self.assertTrue(self.env["rma.unex.unit.report"].with_user(self.fae).search_count([]))
+
+
+class TestTurnaroundPerState(RmaUnexCommon):
+    def test_m13_days_in_each_state_from_the_tracking(self):
+        with freeze_time("2026-03-01 09:00:00"):
+            case = self.make_case()
+            self.flush_tracking()
+        with freeze_time("2026-03-02 09:00:00"):
+            self.authorise(case)
+            self.flush_tracking()
+        with freeze_time("2026-03-05 09:00:00"):
+            self.validate(self.pickings(case, "incoming"))
+            self.flush_tracking()
+        rows = self.env["rma.unex.state.duration.report"].search([("case_id", "=", case.id)])
+        days = {row.state_label: round(row.days, 2) for row in rows}
+        self.assertEqual(days, {"Sales Review": 1.0, "Authorised": 3.0})
