@@ -63,7 +63,7 @@ class TestViews(RmaUnexCommon):
             "rma.unex.unit.report": [(False, "graph"), (False, "pivot"), (False, "search")],
             "rma.unex.return.rate.report": [(False, "list"), (False, "search")],
             "rma.unex.sla.report": [(False, "pivot"), (False, "search")],
-            "rma.unex.ncr": [(False, "form"), (False, "list"), (False, "pivot")],
+            "rma.unex.ncr": [(False, "form"), (False, "list"), (False, "pivot"), (False, "kanban")],
             "rma.unex.capa": [(False, "form"), (False, "list")],
             "rma.unex.sample.test": [(False, "form"), (False, "list")],
             "rma.unex.recall": [(False, "form"), (False, "list")],
