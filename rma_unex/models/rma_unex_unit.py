@@ -377,16 +377,7 @@ class RmaUnexUnit(models.Model):
     def _record_cid(self, cid_type, note=False, attachments=None):
         """PD records customer-induced damage; CID voids the warranty (P4.2)."""
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a CID finding"))
-        allowed = ("received", "evaluation", "suspended")
-        wrong = self.filtered(lambda u: u.case_state not in allowed)
-        if wrong:
-            raise UserError(
-                _(
-                    "CID is recorded while the unit is in the workshop; the case of "
-                    "%(units)s is not received or under evaluation.",
-                    units=", ".join(wrong.mapped("display_name")),
-                )
-            )
+        self._check_case_state(("received", "evaluation", "suspended"), _("A CID finding"))
         if cid_type not in dict(CID_TYPES):
             raise UserError(_("Choose a CID finding."))
         self._rma_service_write(
@@ -433,15 +424,7 @@ class RmaUnexUnit(models.Model):
 
     def _set_qc_result(self, result):
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a QC result"))
-        wrong = self.filtered(lambda u: u.case_state != "qc")
-        if wrong:
-            raise UserError(
-                _(
-                    "QC results are recorded while the case is in quality control; "
-                    "%(units)s is not.",
-                    units=", ".join(wrong.mapped("display_name")),
-                )
-            )
+        self._check_case_state(("qc",), _("A QC result"))
         self._rma_service_write(
             {
                 "qc_result": result,
@@ -485,13 +468,20 @@ class RmaUnexUnit(models.Model):
     # ------------------------------------------------------------------
 
     def _check_in_evaluation(self, action):
-        wrong = self.filtered(lambda u: u.case_state != "evaluation")
+        self._check_case_state(("evaluation",), action)
+
+    def _check_case_state(self, states, action):
+        """Refuse ``action`` on units whose case is not in one of ``states``."""
+        wrong = self.filtered(lambda u: u.case_state not in states)
         if wrong:
+            labels = dict(self.env["rma.unex.case"]._fields["state"]._description_selection(
+                self.env))
             raise UserError(
                 _(
-                    "%(action)s happens while the case is under evaluation; the case "
-                    "of %(units)s is not.",
+                    "%(action)s is recorded while the case is %(allowed)s; the case of "
+                    "%(units)s is not.",
                     action=action,
+                    allowed=_(" or ").join(labels[s] for s in states),
                     units=", ".join(wrong.mapped("display_name")),
                 )
             )
@@ -499,7 +489,7 @@ class RmaUnexUnit(models.Model):
     def _record_fa(self, findings, root_cause, category, attachments=None):
         """PD's formal failure analysis of each unit (P5.1)."""
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a failure analysis"))
-        self._check_in_evaluation(_("Failure analysis"))
+        self._check_in_evaluation(_("A failure analysis"))
         if not (findings or "").strip() or not category:
             raise UserError(_("A failure analysis needs findings and a failure category."))
         self._rma_service_write(
@@ -561,7 +551,7 @@ class RmaUnexUnit(models.Model):
     def _waive_ntf_fees(self, reason):
         """The RMA Manager waives the NTF inspection fee and shipping (P5.3)."""
         self.case_id._check_rma_groups((GROUP_MANAGER,), _("Waive NTF fees"))
-        self._check_in_evaluation(_("Waiving NTF fees"))
+        self._check_in_evaluation(_("An NTF fee waiver"))
         if self.filtered(lambda u: u.disposition != "ntf"):
             raise UserError(_("Only units with no trouble found have NTF fees to waive."))
         if not (reason or "").strip():
