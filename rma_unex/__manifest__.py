@@ -51,6 +51,7 @@
         "views/rma_unex_supplier_claim_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/rma_unex_portal_templates.xml",
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/stock_lot_views.xml",

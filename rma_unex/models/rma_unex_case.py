@@ -49,6 +49,7 @@ class RmaUnexCase(models.Model):
     _description = "RMA Case"
     _inherit = [
         "rma.unex.response.mixin",
+        "portal.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -453,6 +454,29 @@ class RmaUnexCase(models.Model):
                     numbers=", ".join(numbered.mapped("name")),
                 )
             )
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/rmas/{case.id}"
+        return res
+
+    def _portal_timeline(self):
+        """(state label, date) of every state the case passed, oldest first,
+        from the chatter tracking (X1); for the customer's status page."""
+        self.ensure_one()
+        values = self.env["mail.tracking.value"].sudo().search(
+            [
+                ("mail_message_id.model", "=", self._name),
+                ("mail_message_id.res_id", "=", self.id),
+                ("field_id.name", "=", "state"),
+            ],
+            order="id",
+        )
+        # sudo: tracking values are internal records; only states and dates leave.
+        steps = [(self._state_label("sales_review"), self.date_applied)]
+        steps += [(v.new_value_char, v.mail_message_id.date) for v in values]
+        return steps
 
     def _message_post_after_hook(self, message, msg_vals):
         self._record_first_response_from_message(message)

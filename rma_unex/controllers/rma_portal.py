@@ -1,0 +1,93 @@
+from odoo import _, http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+
+CLOSED_STATES = ("closed", "cancelled")
+
+
+class RmaUnexPortal(CustomerPortal):
+    """The customer's RMAs on the portal (X2: their commercial partner's only)."""
+
+    def _rma_domain(self):
+        partner = request.env.user.partner_id.commercial_partner_id
+        return [("partner_id", "=", partner.id)]
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "rma_count" in counters:
+            Case = request.env["rma.unex.case"]
+            values["rma_count"] = (
+                Case.search_count(self._rma_domain())
+                if Case.has_access("read") else 0
+            )
+        return values
+
+    def _rma_searchbar(self):
+        sortings = {
+            "date": {"label": _("Newest"), "order": "date_applied desc, id desc"},
+            "name": {"label": _("RMA Number"), "order": "name desc, id desc"},
+            "state": {"label": _("Status"), "order": "state, id desc"},
+        }
+        filters = {
+            "all": {"label": _("All"), "domain": []},
+            "open": {"label": _("Open"), "domain": [("state", "not in", CLOSED_STATES)]},
+            "closed": {"label": _("Closed"), "domain": [("state", "in", CLOSED_STATES)]},
+        }
+        return sortings, filters
+
+    @http.route(["/my/rmas", "/my/rmas/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_rmas(self, page=1, sortby="date", filterby="all", **kw):
+        Case = request.env["rma.unex.case"]
+        sortings, filters = self._rma_searchbar()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        domain = self._rma_domain() + filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/rmas",
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=Case.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        cases = Case.search(
+            domain, order=sortings[sortby]["order"], limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        request.session["my_rmas_history"] = cases.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update({
+            # sudo after the search: the record rules chose the cases; the
+            # customer may read their products and units for display.
+            "cases": cases.sudo(),
+            "page_name": "rma",
+            "pager": pager,
+            "default_url": "/my/rmas",
+            "searchbar_sortings": sortings,
+            "sortby": sortby,
+            "searchbar_filters": filters,
+            "filterby": filterby,
+        })
+        return request.render("rma_unex.portal_my_rmas", values)
+
+    @http.route(["/my/rmas/<int:case_id>"], type="http", auth="public", website=True)
+    def portal_my_rma(self, case_id, access_token=None, **kw):
+        try:
+            case_sudo = self._document_check_access("rma.unex.case", case_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._get_page_view_values(
+            case_sudo, access_token, {
+                "case": case_sudo,
+                "page_name": "rma",
+                "timeline": case_sudo._portal_timeline(),
+                "units": case_sudo.unit_ids,
+                "orders": case_sudo.sale_order_ids.filtered(
+                    lambda o: o.state in ("draft", "sent", "sale")),
+                "invoices": case_sudo.sale_order_ids.invoice_ids.filtered(
+                    lambda m: m.state == "posted"),
+            },
+            "my_rmas_history", False,
+        )
+        return request.render("rma_unex.portal_my_rma", values)
