@@ -52,6 +52,7 @@
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
         "views/rma_unex_portal_templates.xml",
+        "views/rma_unex_portal_form_templates.xml",
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/stock_lot_views.xml",

@@ -1,5 +1,5 @@
 from odoo import _, http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
@@ -91,3 +91,64 @@ class RmaUnexPortal(CustomerPortal):
             "my_rmas_history", False,
         )
         return request.render("rma_unex.portal_my_rma", values)
+
+    # Support request form (P1, P7.2) ----------------------------------
+
+    def _tsr_form_values(self, values=None, error=None):
+        products = request.env["product.product"].sudo().search(
+            [("sale_ok", "=", True), ("type", "=", "consu"), ("tracking", "!=", "none")],
+            order="default_code, name",
+        )
+        # sudo: the product list of the form is the catalogue of our devices.
+        layout = self._prepare_portal_layout_values()
+        layout.update({
+            "page_name": "support_request",
+            "products": products,
+            "form": values or {},
+            "error": error,
+        })
+        return layout
+
+    @http.route(["/my/support-requests/new"], type="http", auth="user", website=True)
+    def portal_new_support_request(self, **kw):
+        return request.render("rma_unex.portal_support_request_form", self._tsr_form_values())
+
+    @http.route(
+        ["/my/support-requests/submit"], type="http", auth="user", website=True,
+        methods=["POST"],
+    )
+    def portal_submit_support_request(self, **post):
+        files = [
+            (upload.filename, upload.read())
+            for upload in request.httprequest.files.getlist("attachments")
+            if upload.filename
+        ]
+        partner = request.env.user.partner_id
+        try:
+            # sudo: portal users do not create tickets themselves; the service
+            # method validates every field first and acts for their partner.
+            ticket = request.env["helpdesk.ticket"].sudo()._portal_submit_tsr(
+                partner, post, files
+            )
+        except ValidationError as error:
+            request.env.cr.rollback()
+            values = {k: v for k, v in post.items() if k != "csrf_token"}
+            return request.render(
+                "rma_unex.portal_support_request_form",
+                self._tsr_form_values(values, error.args[0]),
+            )
+        return request.redirect(f"/my/ticket/{ticket.id}?message=tsr_submitted")
+
+    # Status without login (M9) ------------------------------------------
+
+    @http.route(["/rma/status"], type="http", auth="public", website=True,
+                methods=["GET", "POST"])
+    def rma_status_lookup(self, rma_number=None, identity=None, **kw):
+        values = {"rma_number": rma_number or "", "identity": identity or ""}
+        if request.httprequest.method == "POST":
+            # sudo: anyone may ask; the service returns state and dates only.
+            status, error = request.env["rma.unex.status.lookup"].sudo()._lookup(
+                request.httprequest.remote_addr, rma_number, identity
+            )
+            values.update(status=status, error=error)
+        return request.render("rma_unex.rma_status_lookup", values)

@@ -1,10 +1,11 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import html2plaintext
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html2plaintext, plaintext2html
 
 from .rma_unex_case import GROUP_USER
+from .rma_unex_mac_mixin import normalize_mac
 
 TSR_STATES = [
     ("draft", "Draft"),
@@ -99,6 +100,11 @@ class HelpdeskTicket(models.Model):
         string="Service Bulletins",
         compute="_compute_bulletin_ids",
         help="Known issues of this product and firmware (M12).",
+    )
+    sales_document_ref = fields.Char(
+        string="Sales Invoice / Packing List",
+        help="The distributor's sales invoice or packing list number, to trace "
+        "the goods in the quality records (P7.2).",
     )
     rma_case_ids = fields.One2many("rma.unex.case", "ticket_id", string="RMA Cases")
     rma_case_count = fields.Integer(compute="_compute_rma_case_count")
@@ -254,6 +260,116 @@ class HelpdeskTicket(models.Model):
         if len(cases) == 1:
             return cases._get_records_action()
         return True
+
+    @api.model
+    def _portal_submit_tsr(self, partner, values, files):
+        """Create and submit a support request from the portal form (P1).
+
+        Everything is checked before anything is created: a refusal raises
+        ValidationError with the reason and leaves no record (X3). Called with
+        sudo by the portal controller, on behalf of ``partner``.
+        """
+        company = partner.company_id or self.env.company
+        errors = []
+        title = (values.get("name") or "").strip()
+        if not title:
+            errors.append(_("Give the request a short title."))
+        product = self.env["product.product"]
+        if values.get("product_id", "").isdigit():
+            product = product.search([
+                ("id", "=", int(values["product_id"])), ("sale_ok", "=", True),
+                ("type", "=", "consu"),
+            ])
+        if not product:
+            errors.append(_("Choose the product model from the list."))
+        mac = (values.get("mac_address") or "").strip()
+        serial = (values.get("serial") or "").strip()[:64]
+        if mac:
+            try:
+                mac = normalize_mac(mac)
+            except ValidationError as error:
+                errors.append(str(error.args[0]))
+        if not mac and not serial:
+            errors.append(_("Give the MAC address or the serial number of the device."))
+        versions = {f: (values.get(f) or "").strip()[:64]
+                    for f in ("firmware_version", "sdk_version", "driver_version")}
+        if not any(versions.values()):
+            errors.append(_("Give the firmware, SDK or driver version in use."))
+        steps = (values.get("steps_to_reproduce") or "").strip()
+        if not steps:
+            errors.append(_("Describe the steps to reproduce the issue."))
+        if not values.get("disclaimer"):
+            errors.append(_("Accept the data disclaimer: back up your data and "
+                            "configuration; we are not liable for data loss (P1.3)."))
+        errors += self._portal_check_files(company, files)
+        if errors:
+            raise ValidationError("\n".join(errors))
+
+        lot = self.env["stock.lot"]
+        if serial:
+            lot = lot.search([("name", "=", serial), ("product_id", "=", product.id)], limit=1)
+        team = self.env["helpdesk.ticket.team"].search(
+            [("company_id", "in", [company.id, False])], limit=1
+        )
+        description = (values.get("description") or "").strip() or steps
+        ticket = self.create({
+            "name": title[:200],
+            "description": plaintext2html(description[:20000]),
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "team_id": team.id,
+            "channel_id": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web").id,
+            "rma_product_id": product.id,
+            "rma_lot_id": lot.id,
+            "mac_address": mac or False,
+            "steps_to_reproduce": steps[:20000],
+            "sales_document_ref": (values.get("sales_document_ref") or "").strip()[:64],
+            **versions,
+        })
+        ticket._accept_disclaimer(partner)
+        ticket.action_submit_tsr()
+        if not lot and serial:
+            ticket.message_post(body=_("Serial number given by the customer: %(serial)s",
+                                       serial=serial))
+        self.env["ir.attachment"].create([
+            {"name": name, "raw": content, "res_model": self._name, "res_id": ticket.id}
+            for name, content in files
+        ])
+        ticket._notify_portal_submission()
+        return ticket
+
+    @api.model
+    def _portal_check_files(self, company, files):
+        allowed = {ext.strip().lower().lstrip(".")
+                   for ext in (company.rma_portal_file_types or "").split(",") if ext.strip()}
+        limit = (company.rma_portal_max_upload_mb or 10) * 1024 * 1024
+        errors = []
+        for name, content in files:
+            extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            if extension not in allowed:
+                errors.append(_("%(file)s: this type of file is not accepted (allowed: "
+                                "%(types)s).", file=name, types=", ".join(sorted(allowed))))
+            elif len(content) > limit:
+                errors.append(_("%(file)s is larger than %(mb)s MB.", file=name,
+                                mb=company.rma_portal_max_upload_mb))
+        return errors
+
+    def _notify_portal_submission(self):
+        """Acknowledge to the customer; make sure the support team sees it."""
+        template = self.env.ref("rma_unex.mail_template_tsr_acknowledgement")
+        for ticket in self:
+            ticket.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            team_users = ticket.team_id.user_ids
+            if team_users:
+                ticket.message_subscribe(partner_ids=team_users.partner_id.ids)
+            assignee = ticket.user_id or team_users[:1]
+            if assignee:
+                ticket.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=assignee.id,
+                    date_deadline=ticket.response_deadline.date(),
+                    summary=_("New support request from the portal"),
+                )
 
     def _prepare_rma_case_vals(self):
         """Values of the RMA case an escalation creates; extension hook."""

@@ -107,6 +107,16 @@ class ResCompany(models.Model):
         help="A faulty unit not back by then is invoiced at list price (M6).",
     )
 
+    rma_portal_file_types = fields.Char(
+        string="Portal Upload Types",
+        default="log,txt,csv,pcap,png,jpg,jpeg,pdf,zip",
+        help="File extensions customers may attach to a support request.",
+    )
+    rma_portal_max_upload_mb = fields.Integer(
+        string="Portal Upload Limit (MB)", default=10,
+        help="Largest file a customer may attach to a support request.",
+    )
+
     def _rma_response_deadline(self, start):
         """When a request received at ``start`` must be answered (P1.5, P7.3)."""
         self.ensure_one()

@@ -48,3 +48,9 @@ class ResConfigSettings(models.TransientModel):
     rma_response_warning_hours = fields.Integer(
         related="company_id.rma_response_warning_hours", readonly=False
     )
+    rma_portal_file_types = fields.Char(
+        related="company_id.rma_portal_file_types", readonly=False
+    )
+    rma_portal_max_upload_mb = fields.Integer(
+        related="company_id.rma_portal_max_upload_mb", readonly=False
+    )

@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import HttpCase
 
 from .common import RmaUnexCommon
@@ -47,3 +49,106 @@ class TestRmaPortal(RmaUnexCommon, HttpCase):
         opened = self.url_open("/my/rmas?filterby=open").text
         self.assertNotIn(cases[0].name, opened)
         self.assertIn(cases[2].name, opened)
+
+
+class TestSupportRequestForm(RmaUnexCommon, HttpCase):
+    """P1 on the portal: the request form validates everything or creates nothing."""
+
+    def _form(self):
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        page = self.url_open("/my/support-requests/new")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(self.product.display_name, page.text)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    def _post(self, token, files=None, **overrides):
+        data = {
+            "csrf_token": token, "name": "Radio dead", "product_id": str(self.product.id),
+            "mac_address": "0001.a700.0001", "firmware_version": "7.1.3",
+            "steps_to_reproduce": "Enable 6 GHz; nothing", "disclaimer": "on",
+        }
+        data.update(overrides)
+        data = {k: v for k, v in data.items() if v is not None}
+        return self.url_open("/my/support-requests/submit", data=data, files=files or {})
+
+    def _tickets(self):
+        return self.env["helpdesk.ticket"].search([("partner_id", "=", self.contact_a.id)])
+
+    def test_p1_portal_submission_creates_and_acknowledges(self):
+        token = self._form()
+        response = self._post(token, files={"attachments": ("radio.log", b"tx power 0 dBm")})
+        self.assertEqual(response.status_code, 200)
+        ticket = self._tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertIn(f"/my/ticket/{ticket.id}", response.url)
+        self.assertEqual(ticket.tsr_state, "submitted")
+        self.assertEqual(ticket.rma_lot_id, self.lot, "the MAC found the serial")
+        self.assertEqual(ticket.disclaimer_partner_id, self.contact_a)
+        self.assertTrue(ticket.response_deadline)
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
+        self.assertEqual(attachment.name, "radio.log")
+        ack = ticket.message_ids.filtered(lambda m: "we received your support request" in (m.subject or ""))
+        self.assertEqual(len(ack), 1)
+        self.assertIn("24", ack.body)
+
+    def test_p1_invalid_input_rerenders_and_creates_nothing(self):
+        token = self._form()
+        self.company.rma_portal_max_upload_mb = 1
+        refusals = {
+            "malformed MAC": ({"mac_address": "00:01:A7:12"}, None, "is not a MAC address"),
+            "no identity": ({"mac_address": ""}, None, "MAC address or the serial"),
+            "no disclaimer": ({"disclaimer": None}, None, "data disclaimer"),
+            "unknown product": ({"product_id": "999999"}, None, "product model"),
+            "no versions": ({"firmware_version": ""}, None, "firmware, SDK or driver"),
+            "wrong file type": ({}, {"attachments": ("tool.exe", b"MZ")}, "not accepted"),
+            "oversized file": ({}, {"attachments": ("big.log", b"x" * (1024 * 1024 + 1))},
+                               "larger than 1 MB"),
+        }
+        for label, (overrides, files, message) in refusals.items():
+            with self.subTest(label):
+                response = self._post(token, files=files, **overrides)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("rma_unex_tsr_error", response.text)
+                self.assertIn(message, response.text)
+                self.assertIn("Enable 6 GHz; nothing", response.text, "entered values kept")
+                self.assertFalse(self._tickets(), "nothing created")
+        self.assertFalse(self.env["ir.attachment"].search([("name", "in", ("tool.exe", "big.log"))]))
+
+    def test_csrf_is_required(self):
+        self._form()
+        response = self._post("not-a-token")
+        self.assertNotEqual(response.status_code, 200)
+        self.assertFalse(self._tickets())
+
+
+class TestStatusLookup(RmaUnexCommon, HttpCase):
+    """M9: RMA number plus serial or MAC shows state and dates, nothing else."""
+
+    def _ask(self, rma, identity):
+        page = self.url_open("/rma/status")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return self.url_open("/rma/status", data={
+            "csrf_token": token, "rma_number": rma, "identity": identity}).text
+
+    def test_m9_lookup_shows_state_and_dates_only(self):
+        case = self.authorise(self.make_case(contact_id=self.contact_a.id))
+        for identity in (self.lot.name, "00-01-a7-00-00-01"):
+            with self.subTest(identity=identity):
+                text = self._ask(case.name, identity)
+                self.assertIn("rma_status_result", text)
+                self.assertIn("Authorised", text)
+                self.assertNotIn(self.customer_a.name, text)
+                self.assertNotIn(self.product.name, text)
+        text = self._ask(case.name, "")
+        self.assertNotIn("rma_status_result", text)
+        text = self._ask(case.name, self.lot_2.name)
+        self.assertIn("No RMA unit matches", text)
+
+    def test_m9_guessing_is_throttled(self):
+        case = self.authorise(self.make_case())
+        for attempt in range(5):
+            self.assertIn("No RMA unit matches", self._ask(case.name, f"GUESS{attempt}"))
+        text = self._ask(case.name, self.lot.name)
+        self.assertIn("Too many attempts", text)
+        self.assertNotIn("rma_status_result", text)
