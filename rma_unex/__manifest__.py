@@ -64,6 +64,8 @@
         "reports/rma_unex_report_views.xml",
         "views/rma_unex_menus.xml",
         "reports/rma_unex_quality_reports.xml",
+        "reports/rma_unex_case_reports.xml",
+        "reports/rma_unex_case_templates.xml",
         "reports/rma_unex_quality_templates.xml",
     ],
     "demo": ["demo/rma_unex_demo.xml"],

@@ -92,6 +92,28 @@ class RmaUnexPortal(CustomerPortal):
         )
         return request.render("rma_unex.portal_my_rma", values)
 
+    _RMA_REPORTS = {
+        "authorisation": "rma_unex.action_report_rma_unex_authorisation",
+        "failure-analysis": "rma_unex.action_report_rma_unex_failure_analysis",
+        "repair-summary": "rma_unex.action_report_rma_unex_repair_summary",
+        "pro-forma": "rma_unex.action_report_rma_unex_proforma",
+    }
+
+    @http.route(["/my/rmas/<int:case_id>/report/<string:kind>"], type="http",
+                auth="public", website=True)
+    def portal_my_rma_report(self, case_id, kind, access_token=None, report_type="pdf", **kw):
+        """The RMA's documents, for its owner only (X2)."""
+        if kind not in self._RMA_REPORTS or report_type not in ("pdf", "html"):
+            return request.not_found()
+        try:
+            case_sudo = self._document_check_access("rma.unex.case", case_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        return self._show_report(
+            model=case_sudo, report_type=report_type,
+            report_ref=self._RMA_REPORTS[kind], download=kw.get("download") == "true",
+        )
+
     # Support request form (P1, P7.2) ----------------------------------
 
     def _tsr_form_values(self, values=None, error=None):

@@ -10,3 +10,4 @@ from . import test_workshop
 from . import test_quality
 from . import test_service_level
 from . import test_portal
+from . import test_reports
