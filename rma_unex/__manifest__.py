@@ -18,8 +18,9 @@
         "mail",
         "repair",
         "helpdesk_mgmt",
+        "report_xlsx",
     ],
-    "external_dependencies": {"python": ["netaddr"]},
+    "external_dependencies": {"python": ["netaddr", "xlsxwriter"]},
     "data": [
         "security/rma_unex_groups.xml",
         "security/ir.model.access.csv",

@@ -11,3 +11,4 @@ from . import test_quality
 from . import test_service_level
 from . import test_portal
 from . import test_reports
+from . import test_register_xlsx
