@@ -27,4 +27,8 @@ say "Installing rma_unex (without demo data) into $DB ..."
 odoo_bin -c "$CONF" -d "$DB" -i rma_unex --without-demo=all --stop-after-init >"$LOG" 2>&1 \
   || die "install failed, see $LOG"
 cd "$ROOT"
-PYTHONPATH=$ODOO_SRC "$VENV/bin/python" bench/warranty_lookup.py --config "$CONF" --database "$DB" "$@"
+rc=0
+PYTHONPATH=$ODOO_SRC "$VENV/bin/python" bench/warranty_lookup.py --config "$CONF" --database "$DB" "$@" || rc=$?
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/register_xlsx.py --config "$CONF" --database "$DB" \
+  ${RMA_UNEX_REGISTER_SIZES:+--sizes "$RMA_UNEX_REGISTER_SIZES"} || rc=$?
+exit "$rc"
