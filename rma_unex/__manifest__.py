@@ -70,6 +70,9 @@
         "reports/rma_unex_quality_templates.xml",
     ],
     "demo": ["demo/rma_unex_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
+    },
     "development_status": "Alpha",
     "maintainers": [],
     "application": True,

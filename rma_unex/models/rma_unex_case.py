@@ -461,6 +461,11 @@ class RmaUnexCase(models.Model):
             case.access_url = f"/my/rmas/{case.id}"
         return res
 
+    def _get_report_base_filename(self):
+        """File name of the case's documents downloaded from the portal."""
+        self.ensure_one()
+        return f"RMA {self.name or self.id}"
+
     def _portal_timeline(self):
         """(state label, date) of every state the case passed, oldest first,
         from the chatter tracking (X1); for the customer's status page."""

@@ -12,3 +12,4 @@ from . import test_service_level
 from . import test_portal
 from . import test_reports
 from . import test_register_xlsx
+from . import test_portal_tours

@@ -45,5 +45,8 @@ class TestCaseReports(RmaUnexCommon, HttpCase):
         self.assertIn(own.name, response.text)
         refused = self.url_open(f"/my/rmas/{other.id}/report/authorisation?report_type=html")
         self.assertNotIn(other.name, refused.text)
+        download = self.url_open(f"/my/rmas/{own.id}/report/authorisation?download=true")
+        self.assertEqual(download.status_code, 200)
+        self.assertIn("attachment", download.headers.get("Content-Disposition", ""))
         unknown = self.url_open(f"/my/rmas/{own.id}/report/everything")
         self.assertEqual(unknown.status_code, 404)

@@ -1,0 +1,82 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { redirect } from "@web/core/utils/urls";
+
+// Data comes from the Python tests (tests/test_portal_tours.py).
+registry.category("web_tour.tours").add("rma_unex_portal_tsr", {
+    url: "/my/support-requests/new",
+    steps: () => [
+        { trigger: "#rma_unex_tsr_form input[name=name]", run: "edit Radio dead on site" },
+        { trigger: "#rma_unex_tsr_form select[name=product_id]", run: "selectByIndex 1" },
+        { trigger: "#rma_unex_tsr_form input[name=mac_address]", run: "edit 0001.a700.0077" },
+        { trigger: "#rma_unex_tsr_form input[name=firmware_version]", run: "edit 7.1.3" },
+        {
+            trigger: "#rma_unex_tsr_form textarea[name=steps_to_reproduce]",
+            run: "edit Enable the 6 GHz SSID; no client sees it.",
+        },
+        { trigger: "#rma_unex_tsr_form input[name=disclaimer]", run: "check" },
+        {
+            content: "attach a log file",
+            trigger: "#rma_unex_tsr_form input[name=attachments]",
+            run() {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File(["tx power 0 dBm"], "radio.log", { type: "text/plain" }));
+                this.anchor.files = transfer.files;
+            },
+        },
+        {
+            trigger: "#rma_unex_tsr_form button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "the request page",
+            trigger: "body:contains(Radio dead on site)",
+            run() {
+                redirect("/my/tickets");
+            },
+            expectUnloadPage: true,
+        },
+        { content: "listed", trigger: "a:contains(Radio dead on site)" },
+    ],
+});
+
+registry.category("web_tour.tours").add("rma_unex_portal_rma_quote", {
+    url: "/my/rmas",
+    steps: () => [
+        {
+            content: "open the RMA",
+            trigger: "a[href^='/my/rmas/']:contains(RMA)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "download the authorisation PDF",
+            trigger: "#rma_documents a:contains(Return authorisation)",
+            async run() {
+                const response = await fetch(this.anchor.getAttribute("href"));
+                const type = response.headers.get("Content-Type") || "";
+                if (!response.ok || !type.includes("pdf")) {
+                    throw new Error(`authorisation download: ${response.status} ${type}`);
+                }
+            },
+        },
+        {
+            content: "open the quotation",
+            trigger: "#rma_documents a[href^='/my/orders/']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        { content: "sign it", trigger: "a:contains(Sign)", run: "click" },
+        { trigger: ".modal .o_web_sign_name_and_signature input", run: "edit Alice A" },
+        { trigger: ".modal .o_web_sign_auto_select_style button", run: "click" },
+        { trigger: ".o-dropdown-item:eq(3)", run: "click" },
+        {
+            trigger: ".modal .o_portal_sign_submit:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        { content: "accepted", trigger: "#quote_content:contains(Thank You)" },
+    ],
+});
