@@ -480,7 +480,19 @@ class RmaUnexCase(models.Model):
         )
         # sudo: tracking values are internal records; only states and dates leave.
         steps = [(self._state_label("sales_review"), self.date_applied)]
-        steps += [(v.new_value_char, v.mail_message_id.date) for v in values]
+        if values:
+            return steps + [(v.new_value_char, v.mail_message_id.date) for v in values]
+        # No tracking (records loaded as data): the dates the case keeps.
+        units = self._active_units()
+        for state, when in (
+            ("authorised", self.date_authorised),
+            ("received", max(units.mapped("date_received") or [False]) or False),
+            ("shipped", max(units.mapped("date_shipped") or [False]) or False),
+        ):
+            if when:
+                steps.append((self._state_label(state), when))
+        if self.state not in ("sales_review", "authorised", "received", "shipped"):
+            steps.append((self._state_label(self.state), self.write_date))
         return steps
 
     def _message_post_after_hook(self, message, msg_vals):
