@@ -38,15 +38,18 @@ class RmaUnexPortal(CustomerPortal):
         return sortings, filters
 
     @http.route(["/my/rmas", "/my/rmas/page/<int:page>"], type="http", auth="user", website=True)
-    def portal_my_rmas(self, page=1, sortby="date", filterby="all", **kw):
+    def portal_my_rmas(self, page=1, sortby="date", filterby="all", search=None, **kw):
         Case = request.env["rma.unex.case"]
         sortings, filters = self._rma_searchbar()
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
         domain = self._rma_domain() + filters[filterby]["domain"]
+        if search:
+            # their own RMA or PO number, or ours (M9)
+            domain += ["|", ("customer_ref", "ilike", search), ("name", "ilike", search)]
         pager = portal_pager(
             url="/my/rmas",
-            url_args={"sortby": sortby, "filterby": filterby},
+            url_args={"sortby": sortby, "filterby": filterby, "search": search or ""},
             total=Case.search_count(domain),
             page=page,
             step=self._items_per_page,
@@ -68,6 +71,9 @@ class RmaUnexPortal(CustomerPortal):
             "sortby": sortby,
             "searchbar_filters": filters,
             "filterby": filterby,
+            "searchbar_inputs": {"all": {"input": "all", "label": _("RMA or your reference")}},
+            "search_in": "all",
+            "search": search or "",
         })
         return request.render("rma_unex.portal_my_rmas", values)
 
@@ -123,9 +129,14 @@ class RmaUnexPortal(CustomerPortal):
         )
         # sudo: the product list of the form is the catalogue of our devices.
         layout = self._prepare_portal_layout_values()
+        # sudo: public bulletins are meant for customers (M12).
+        bulletins = request.env["rma.unex.service.bulletin"].sudo().search(
+            [("is_public", "=", True)]
+        )
         layout.update({
             "page_name": "support_request",
             "products": products,
+            "bulletins": bulletins,
             "form": values or {},
             "error": error,
         })

@@ -55,7 +55,7 @@ class RmaUnexCase(models.Model):
     ]
     _order = "id desc"
     _check_company_auto = True
-    _rec_names_search = ["name", "partner_id.name", "ticket_id.number"]
+    _rec_names_search = ["name", "customer_ref", "partner_id.name", "ticket_id.number"]
 
     # The one place where the lifecycle lives: transition -> (allowed source
     # states, target state, groups of which the user needs one). Buttons,
@@ -170,6 +170,12 @@ class RmaUnexCase(models.Model):
         search="_search_product_ids",
     )
     description = fields.Html()
+    customer_ref = fields.Char(
+        string="Customer Reference",
+        index="trigram",
+        tracking=True,
+        help="The customer's own RMA or purchase order number (M9).",
+    )
     date_applied = fields.Datetime(
         string="Applied On",
         default=fields.Datetime.now,

@@ -25,6 +25,7 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
 
         return [
             (_("RMA Number"), 14, "text", lambda u, c: c.name or ""),
+            (_("Customer Reference"), 16, "text", lambda u, c: c.customer_ref or ""),
             (_("Applied On"), 12, "date", lambda u, c: c.date_applied),
             (_("Authorised On"), 12, "date", lambda u, c: c.date_authorised),
             (_("Received On"), 12, "date", lambda u, c: u.date_received),

@@ -115,6 +115,19 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
                 self.assertFalse(self._tickets(), "nothing created")
         self.assertFalse(self.env["ir.attachment"].search([("name", "in", ("tool.exe", "big.log"))]))
 
+    def test_m12_public_bulletins_on_the_form(self):
+        Bulletin = self.env["rma.unex.service.bulletin"]
+        Bulletin.create({"name": "Public DFS issue", "product_ids": [(6, 0, self.product.ids)],
+                         "issue": "<p>x</p>", "workaround": "<p>Upgrade to 7.1.4</p>",
+                         "is_public": True})
+        Bulletin.create({"name": "Internal PA issue", "product_ids": [(6, 0, self.product.ids)],
+                         "issue": "<p>y</p>"})
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        page = self.url_open("/my/support-requests/new").text
+        self.assertIn("Public DFS issue", page)
+        self.assertIn("Upgrade to 7.1.4", page)
+        self.assertNotIn("Internal PA issue", page)
+
     def test_csrf_is_required(self):
         self._form()
         response = self._post("not-a-token")
@@ -152,3 +165,40 @@ class TestStatusLookup(RmaUnexCommon, HttpCase):
         text = self._ask(case.name, self.lot.name)
         self.assertIn("Too many attempts", text)
         self.assertNotIn("rma_status_result", text)
+
+
+class TestCustomerReference(RmaUnexCommon, HttpCase):
+    """M9: the customer's own reference is kept, shown and searchable."""
+
+    def test_m9_customer_reference_everywhere(self):
+        case = self.authorise(self.make_case(customer_ref="ACME-RMA-42"))
+        other = self.authorise(self.make_case())
+        Case = self.env["rma.unex.case"].with_user(self.sales)
+        self.assertEqual(Case.search([("customer_ref", "ilike", "acme-rma")]), case)
+        self.assertIn(case.id, [r[0] for r in Case.name_search("ACME-RMA-42")])
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        listing = self.url_open("/my/rmas").text
+        self.assertIn("ACME-RMA-42", listing)
+        found = self.url_open("/my/rmas?search=ACME-RMA").text
+        self.assertIn(case.name, found)
+        self.assertNotIn(other.name, found)
+        self.assertIn("ACME-RMA-42", self.url_open(f"/my/rmas/{case.id}").text)
+
+    def test_portal_list_query_count_does_not_grow_with_cases(self):
+        for _i in range(2):
+            self.authorise(self.make_case())
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        self.url_open("/my/rmas")  # warm caches
+
+        def queries():
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(self.url_open("/my/rmas").status_code, 200)
+            return self.env.cr.sql_log_count - before
+
+        few = queries()
+        for _i in range(10):
+            self.authorise(self.make_case())
+        self.url_open("/my/rmas")  # warm the caches the new records invalidated
+        many = queries()
+        self.assertEqual(many, few, f"{few} queries for 2 RMAs, {many} for 12")
