@@ -61,19 +61,11 @@ class RmaUnexRecall(models.Model):
 
     def _delivered_customers(self, lots):
         """{commercial partner: lots} of the customers the lots were delivered to."""
-        move_lines = self.env["stock.move.line"].sudo().search(
-            [
-                ("lot_id", "in", lots.ids),
-                ("state", "=", "done"),
-                ("location_dest_id.usage", "=", "customer"),
-                ("move_id.rma_unit_id", "=", False),
-            ],
-            order="date desc, id desc",
-        )
-        # sudo: the campaign is the quality team's; deliveries are the warehouse's.
-        latest = {}
-        for line in move_lines:
-            latest.setdefault(line.lot_id, line.picking_partner_id or line.move_id.partner_id)
+        latest = {
+            lot: line.picking_partner_id or line.move_id.partner_id
+            for lot, line in self.env["stock.move.line"]._rma_latest_customer_deliveries(
+                lots).items()
+        }
         result = {}
         for lot, partner in latest.items():
             customer = partner.commercial_partner_id

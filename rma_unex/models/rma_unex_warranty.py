@@ -55,27 +55,14 @@ class RmaUnexWarranty(models.AbstractModel):
     def _original_deliveries(self, lots):
         """{lot id: (date, sale line, description)} of the latest customer
         delivery of each serial that was not itself an RMA return shipment."""
-        if not lots:
-            return {}
-        # sudo: sales and quality staff read deliveries without stock rights.
-        move_lines = self.env["stock.move.line"].sudo().search(
-            [
-                ("lot_id", "in", lots.ids),
-                ("state", "=", "done"),
-                ("location_dest_id.usage", "=", "customer"),
-                ("move_id.rma_unit_id", "=", False),
-            ],
-            order="date desc, id desc",
-        )
         result = {}
-        for line in move_lines:
-            if line.lot_id.id in result:
-                continue
+        latest = self.env["stock.move.line"]._rma_latest_customer_deliveries(lots)
+        for lot, line in latest.items():
             sale_line = line.move_id.sale_line_id
             reference = line.picking_id.name or line.reference
             if sale_line:
                 reference = f"{reference} ({sale_line.order_id.name})"
-            result[line.lot_id.id] = (line.date.date(), sale_line, reference)
+            result[lot.id] = (line.date.date(), sale_line, reference)
         return result
 
     @api.model
