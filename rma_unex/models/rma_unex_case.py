@@ -12,6 +12,8 @@ GROUP_QUALITY = "rma_unex.rma_unex_group_quality"
 GROUP_MANAGER = "rma_unex.rma_unex_group_manager"
 # Warehouse staff receive and ship units without being RMA users (P3.4).
 GROUP_STOCK = "stock.group_stock_user"
+# Internal fields: staff and warehouse read them, portal customers do not.
+STAFF = f"{GROUP_USER},{GROUP_STOCK}"
 
 STATES = [
     ("sales_review", "Sales Review"),
@@ -194,8 +196,7 @@ class RmaUnexCase(models.Model):
     authorisation_expiry_reason = fields.Char(readonly=True, copy=False)
     # Shipments (P3.4, P6.3)
     picking_ids = fields.One2many(
-        "stock.picking", "rma_case_id", string="Transfers",
-        groups="rma_unex.rma_unex_group_user,stock.group_stock_user",
+        "stock.picking", "rma_case_id", string="Transfers", groups=STAFF
     )
     receipt_count = fields.Integer(compute="_compute_picking_counts")
     return_count = fields.Integer(compute="_compute_picking_counts")

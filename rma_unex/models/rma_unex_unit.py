@@ -1,11 +1,9 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from .rma_unex_case import GROUP_MANAGER, GROUP_QUALITY, GROUP_SALES
+from .rma_unex_case import GROUP_MANAGER, GROUP_QUALITY, GROUP_SALES, STAFF
 from .rma_unex_warranty import COVERED_STATUSES, WARRANTY_STATUSES
 
-# Internal findings: staff and warehouse read them, portal customers do not.
-STAFF = "rma_unex.rma_unex_group_user,stock.group_stock_user"
 
 DISPOSITIONS = [
     ("free_repair", "Free repair"),
