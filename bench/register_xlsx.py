@@ -14,10 +14,10 @@ import resource
 import sys
 import time
 
+from warranty_lookup import clone  # noqa: E402 - same folder
+
 import odoo
 from odoo import Command
-
-from warranty_lookup import clone  # noqa: E402 - same folder
 
 
 def main():

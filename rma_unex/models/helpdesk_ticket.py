@@ -251,7 +251,7 @@ class HelpdeskTicket(models.Model):
         )
         self._rma_service_write({"tsr_state": "escalated"})
         self._record_first_response()
-        for ticket, case in zip(self, cases):
+        for ticket, case in zip(self, cases, strict=True):
             case._notify_escalation()
             ticket.message_post(
                 body=Markup(_("Escalated to RMA case %s for sales review."))

@@ -99,7 +99,8 @@ class ResCompany(models.Model):
     rma_advance_cap = fields.Integer(
         string="Outstanding Advance Replacements per Customer",
         default=3,
-        help="An advance replacement beyond this many outstanding ones is refused (M6).",
+        help="An advance replacement beyond this many outstanding ones is refused "
+        "(M6).",
     )
     rma_advance_return_days = fields.Integer(
         string="Advance Replacement Return Within (days)",

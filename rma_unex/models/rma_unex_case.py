@@ -242,7 +242,8 @@ class RmaUnexCase(models.Model):
     )
     is_recall = fields.Boolean(
         string="Recall",
-        help="Confirmed-defective goods recalled by us: we pay freight both ways (P7.5).",
+        help="Confirmed-defective goods recalled by us: we pay freight both ways "
+        "(P7.5).",
     )
     inbound_freight_payer = fields.Selection(
         [("customer", "Customer"), ("vendor", "Us")],
@@ -617,7 +618,7 @@ class RmaUnexCase(models.Model):
     # Buttons. Each is one transition; the side effects stay next to it.
 
     def action_authorise(self):
-        """Sales review passed (P3.1): issue the RMA number, start the wait for goods."""
+        """Sales review passed (P3.1): issue the RMA number, wait for the goods."""
         self._check_transition("authorise")
         for case in self:
             number = (
@@ -1024,19 +1025,20 @@ class RmaUnexCase(models.Model):
             and u.date_received and not u.disposal_move_id
         )
         to_refurbish = kept.filtered(lambda u: u.disposition != "scrap")
+        refurbish_location = warehouse.rma_refurbish_location_id
         if to_refurbish:
             # sudo: the decision was taken by staff allowed to; moving stock is
             # its consequence, not a separate warehouse task.
             moves = self.env["stock.move"].sudo().create([
                 dict(unit._prepare_move_vals(
-                    warehouse.rma_location_id, warehouse.rma_refurbish_location_id),
+                    warehouse.rma_location_id, refurbish_location),
                     picked=True,
                     move_line_ids=[Command.create({
                         "product_id": unit.product_id.id,
                         "lot_id": (unit.received_lot_id or unit.lot_id).id,
                         "quantity": 1.0,
                         "location_id": warehouse.rma_location_id.id,
-                        "location_dest_id": warehouse.rma_refurbish_location_id.id,
+                        "location_dest_id": refurbish_location.id,
                     })])
                 for unit in to_refurbish
             ])
@@ -1426,7 +1428,8 @@ class RmaUnexCase(models.Model):
                 raise UserError(_("There is no quotation waiting for approval."))
             if not order.client_order_ref:
                 raise UserError(
-                    _("Enter the customer's purchase order number on %(order)s first.",
+                    _("Enter the customer's purchase order number on %(order)s "
+                        "first.",
                       order=order.name)
                 )
             order.action_confirm()
@@ -1451,7 +1454,7 @@ class RmaUnexCase(models.Model):
             groups = self.env["procurement.group"].sudo().create(
                 [{"name": name} for name in names]
             )
-            for vals, name, group in zip(vals_list, names, groups):
+            for vals, name, group in zip(vals_list, names, groups, strict=True):
                 vals.update(name=name, procurement_group_id=group.id)
             # sudo: quality engineers repair without being stock managers. The
             # default picking type in the context spares repair.order.create a
@@ -1554,7 +1557,8 @@ class RmaUnexCase(models.Model):
         for case in self:
             if case.state != "authorised":
                 raise UserError(
-                    _("Only an authorisation still waiting for goods can be revalidated.")
+                    _("Only an authorisation still waiting for goods can be "
+                        "revalidated.")
                 )
         self._rma_service_write(
             {

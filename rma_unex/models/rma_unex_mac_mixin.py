@@ -101,7 +101,7 @@ class RmaUnexMacMixin(models.AbstractModel):
             return False
         blocks = parse_oui_blocks(self._mac_oui_company().rma_oui_blocks)
         eui = EUI(self.mac_address)
-        prefix = "%06X" % int(eui.oui)
+        prefix = f"{int(eui.oui):06X}"
         if not blocks or prefix in blocks:
             return False
         try:
@@ -126,7 +126,7 @@ class RmaUnexMacMixin(models.AbstractModel):
 
     @api.model
     def _mac_complete_from_lot(self, vals, lot_field, product_field):
-        """Fill the MAC from the serial, or the serial from the MAC (lots carry both)."""
+        """Fill the MAC from the serial, or the serial from the MAC (lots have both)."""
         Lot = self.env["stock.lot"]
         if vals.get(lot_field) and not vals.get("mac_address"):
             vals["mac_address"] = Lot.browse(vals[lot_field]).mac_address

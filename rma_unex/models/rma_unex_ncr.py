@@ -90,7 +90,8 @@ class RmaUnexNcr(models.Model):
                                   ncr=ncr.name))
             if not ncr.capa_ids:
                 raise UserError(
-                    _("Link %(ncr)s to a CAPA so that the failure does not recur (P7.6).",
+                    _("Link %(ncr)s to a CAPA so that the failure does not recur "
+                        "(P7.6).",
                       ncr=ncr.name)
                 )
         self.write({"state": "closed", "date_closed": fields.Datetime.now()})

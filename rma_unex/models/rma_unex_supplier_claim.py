@@ -26,7 +26,8 @@ class RmaUnexSupplierClaim(models.Model):
     credit_note_id = fields.Many2one(
         "account.move",
         string="Vendor Credit Note",
-        domain="[('move_type', '=', 'in_refund'), ('partner_id', 'child_of', supplier_id)]",
+        domain="[('move_type', '=', 'in_refund'), "
+        "('partner_id', 'child_of', supplier_id)]",
         tracking=True,
     )
     recovered_amount = fields.Monetary(

@@ -4,7 +4,6 @@ from odoo.exceptions import UserError
 from .rma_unex_case import GROUP_MANAGER, GROUP_QUALITY, GROUP_SALES, STAFF
 from .rma_unex_warranty import COVERED_STATUSES, WARRANTY_STATUSES
 
-
 DISPOSITIONS = [
     ("free_repair", "Free repair"),
     ("free_replacement", "Free replacement"),
@@ -520,8 +519,9 @@ class RmaUnexUnit(models.Model):
             if not_covered:
                 raise UserError(
                     _(
-                        "%(units)s is not covered (warranty %(status)s): free repair "
-                        "or replacement applies to units in warranty without CID (P4.3).",
+                        "%(units)s is not covered (warranty %(status)s): free "
+                        "repair or replacement applies to units in warranty without "
+                        "CID (P4.3).",
                         units=", ".join(not_covered.mapped("display_name")),
                         status=", ".join(sorted(set(not_covered.mapped("warranty_status")))),
                     )
@@ -572,7 +572,7 @@ class RmaUnexUnit(models.Model):
         """The posted customer invoice line that sold this unit (P7.5)."""
         self.ensure_one()
         return self.warranty_sale_line_id.sudo().invoice_lines.filtered(
-            lambda l: l.move_id.move_type == "out_invoice" and l.move_id.state == "posted"
+            lambda ln: ln.move_id.move_type == "out_invoice" and ln.move_id.state == "posted"
         )[:1]
 
     def _create_credit_note(self):
@@ -586,7 +586,7 @@ class RmaUnexUnit(models.Model):
             [{"ref": _("%(rma)s: %(unit)s", rma=self.case_id.name, unit=self.display_name),
               "invoice_date": fields.Date.context_today(self)}]
         )
-        keep = credit.invoice_line_ids.filtered(lambda l: l.product_id == line.product_id)[:1]
+        keep = credit.invoice_line_ids.filtered(lambda ln: ln.product_id == line.product_id)[:1]
         credit.write({"invoice_line_ids": [
             Command.unlink(other.id) for other in credit.invoice_line_ids - keep
         ] + [Command.update(keep.id, {"quantity": 1.0})]})

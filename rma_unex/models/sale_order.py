@@ -10,7 +10,8 @@ class SaleOrder(models.Model):
     )
     rma_superseded_by_id = fields.Many2one(
         "sale.order", string="Superseded By", copy=False, readonly=True,
-        help="A revised quotation replaced this one after hidden damage was found (P5.2).",
+        help="A revised quotation replaced this one after hidden damage was found "
+        "(P5.2).",
     )
     rma_order_kind = fields.Selection(
         [("quotation", "Service quotation"), ("fees", "Fee order")],

@@ -1,5 +1,10 @@
 from odoo import _, api, fields, models
 
+# Both RMA locations hold stock of the warehouse's company (or shared).
+INTERNAL_LOCATION_DOMAIN = (
+    "[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]"
+)
+
 
 class StockWarehouse(models.Model):
     _inherit = "stock.warehouse"
@@ -8,14 +13,14 @@ class StockWarehouse(models.Model):
         "stock.location",
         string="RMA Location",
         check_company=True,
-        domain="[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]",
+        domain=INTERNAL_LOCATION_DOMAIN,
         help="Where returned units wait for evaluation and repair (P3.4).",
     )
     rma_refurbish_location_id = fields.Many2one(
         "stock.location",
         string="Refurbishment Location",
         check_company=True,
-        domain="[('usage', '=', 'internal'), ('company_id', 'in', [company_id, False])]",
+        domain=INTERNAL_LOCATION_DOMAIN,
         help="Where replaced or credited units go to be refurbished (M7).",
     )
     rma_in_type_id = fields.Many2one(

@@ -40,14 +40,16 @@ class RmaUnexReturnRateReport(models.Model):
                 SELECT u.product_id, COALESCE(u.received_lot_id, u.lot_id) AS lot_id,
                        lot.firmware_version, u.company_id, 1 AS qty
                   FROM rma_unex_unit u
-                  LEFT JOIN stock_lot lot ON lot.id = COALESCE(u.received_lot_id, u.lot_id)
+                  LEFT JOIN stock_lot lot
+                         ON lot.id = COALESCE(u.received_lot_id, u.lot_id)
                  WHERE u.date_received IS NOT NULL
             ), keyed AS (
                 SELECT 'product' AS level, product_id, NULL::int AS lot_id,
                        NULL::varchar AS firmware_version, company_id,
                        qty AS delivered, 0 AS returned FROM delivered
                 UNION ALL
-                SELECT 'product', product_id, NULL, NULL, company_id, 0, qty FROM returned
+                SELECT 'product', product_id, NULL, NULL, company_id, 0, qty
+                  FROM returned
                 UNION ALL
                 SELECT 'lot', product_id, lot_id, NULL, company_id, qty, 0
                   FROM delivered WHERE lot_id IS NOT NULL
@@ -55,14 +57,16 @@ class RmaUnexReturnRateReport(models.Model):
                 SELECT 'lot', product_id, lot_id, NULL, company_id, 0, qty
                   FROM returned WHERE lot_id IS NOT NULL
                 UNION ALL
-                SELECT 'firmware', product_id, NULL, firmware_version, company_id, qty, 0
+                SELECT 'firmware', product_id, NULL, firmware_version, company_id,
+                       qty, 0
                   FROM delivered WHERE firmware_version IS NOT NULL
                 UNION ALL
-                SELECT 'firmware', product_id, NULL, firmware_version, company_id, 0, qty
+                SELECT 'firmware', product_id, NULL, firmware_version, company_id,
+                       0, qty
                   FROM returned WHERE firmware_version IS NOT NULL
             )
-            SELECT row_number() OVER (ORDER BY level, product_id, lot_id, firmware_version,
-                                      company_id) AS id,
+            SELECT row_number() OVER (ORDER BY level, product_id, lot_id,
+                                      firmware_version, company_id) AS id,
                    level, product_id, lot_id, firmware_version, company_id,
                    SUM(delivered) AS delivered_qty, SUM(returned) AS returned_qty,
                    CASE WHEN SUM(delivered) > 0

@@ -28,7 +28,8 @@ class RmaUnexSlaReport(models.Model):
     @property
     def _table_query(self):
         return """
-            SELECT t.id * 2 AS id, 'tsr' AS kind, t.tsr_submitted_date AS date_submitted,
+            SELECT t.id * 2 AS id, 'tsr' AS kind,
+                   t.tsr_submitted_date AS date_submitted,
                    t.team_id, t.user_id, t.company_id, t.response_result,
                    CASE WHEN t.response_result = 'met' THEN 100.0
                         WHEN t.response_result = 'missed' THEN 0.0

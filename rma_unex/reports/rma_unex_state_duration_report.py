@@ -32,7 +32,8 @@ class RmaUnexStateDurationReport(models.Model):
             )
             SELECT ch.value_id AS id, ch.case_id, c.company_id, ch.state_label,
                    ch.date AS date_left,
-                   EXTRACT(EPOCH FROM (ch.date - COALESCE(ch.previous_change, c.date_applied)))
+                   EXTRACT(EPOCH FROM (
+                       ch.date - COALESCE(ch.previous_change, c.date_applied)))
                        / 86400.0 AS days
               FROM changes ch
               JOIN rma_unex_case c ON c.id = ch.case_id

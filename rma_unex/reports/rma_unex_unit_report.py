@@ -47,11 +47,13 @@ class RmaUnexUnitReport(models.Model):
                    u.warranty_status, 1 AS unit_count,
                    CASE WHEN u.disposition = 'ntf' THEN 100.0
                         WHEN u.disposition IS NOT NULL THEN 0.0 END AS ntf_rate,
-                   CASE WHEN u.disposition IN ('free_repair', 'free_replacement') THEN 100.0
+                   CASE WHEN u.disposition IN ('free_repair', 'free_replacement')
+                        THEN 100.0
                         WHEN u.disposition IS NOT NULL THEN 0.0 END AS warranty_rate,
                    CASE WHEN u.disposition = 'paid_repair' THEN 100.0
                         WHEN u.disposition IS NOT NULL THEN 0.0 END AS paid_rate,
-                   CASE WHEN u.is_repeat_return IS TRUE THEN 100.0 ELSE 0.0 END AS repeat_rate,
+                   CASE WHEN u.is_repeat_return IS TRUE THEN 100.0 ELSE 0.0 END
+                       AS repeat_rate,
                    EXTRACT(EPOCH FROM (u.date_shipped - u.date_received)) / 86400.0
                        AS turnaround_days,
                    EXTRACT(EPOCH FROM (u.date_received - c.date_applied)) / 86400.0

@@ -2,7 +2,6 @@ import json
 
 from odoo.tests import HttpCase
 
-
 from .common import RmaUnexCommon
 
 

@@ -8,7 +8,7 @@ CANONICAL = "00:01:A7:1B:2C:3D"
 
 
 class TestMacAddress(RmaUnexCommon):
-    """P1.4: MAC addresses are normalised, malformed ones refused, foreign OUIs flagged."""
+    """P1.4: MACs are normalised, malformed ones refused, foreign OUIs flagged."""
 
     def test_p1_4_every_accepted_form_maps_to_one_canonical_form(self):
         forms = [

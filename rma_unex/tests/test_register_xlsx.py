@@ -24,7 +24,7 @@ class TestRegisterXlsx(RmaUnexCommon):
         self.assertEqual(len(data), 3, "one row per unit of the selected cases")
         self.assertEqual(sheet.freeze_panes, "A2")
         self.assertTrue(sheet.auto_filter.ref)
-        by_serial = {row[header.index("Serial")]: dict(zip(header, row)) for row in data}
+        by_serial = {row[header.index("Serial")]: dict(zip(header, row, strict=True)) for row in data}
         first = by_serial[self.lot.name]
         self.assertEqual(first["RMA Number"], case.name)
         self.assertIsInstance(first["Applied On"], datetime, "dates as dates")

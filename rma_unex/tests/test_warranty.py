@@ -116,7 +116,7 @@ class TestWarranty(RmaUnexCommon):
         self.assertEqual(unit.warranty_status, "in_warranty")
 
     def _ship_earlier(self, lot, shipped_lot, shipped_on, start=DELIVERED):
-        """An earlier, finished case that received ``lot`` and shipped ``shipped_lot``."""
+        """An earlier, finished case that received ``lot``, shipped ``shipped_lot``."""
         earlier = self.case_on(start + timedelta(days=40), lots=lot)
         self.put_in_state(earlier, "closed")
         earlier.unit_ids._rma_service_write(

@@ -121,7 +121,7 @@ class TestQuotation(WorkshopCommon):
             sorted(products.mapped("default_code")), ["RMA-NTF", "RMA-REPAIR", "RMA-SHIP"]
         )
         self.assertIn(paid.display_name, order.order_line.filtered(
-            lambda l: l.product_id.default_code == "RMA-REPAIR").name)
+            lambda ln: ln.product_id.default_code == "RMA-REPAIR").name)
         self.assertEqual(case.quotation_count, 1)
 
     def test_p4_4_only_chargeable_units_are_quoted(self):
@@ -134,7 +134,7 @@ class TestQuotation(WorkshopCommon):
         self.decide(free, "return_unrepaired")
         case.with_user(self.sales).action_send_quotation()
         lines = case.sale_order_ids.order_line
-        self.assertEqual(lines.filtered(lambda l: l.product_id.default_code == "RMA-REPAIR").name.count(":"), 1)
+        self.assertEqual(lines.filtered(lambda ln: ln.product_id.default_code == "RMA-REPAIR").name.count(":"), 1)
         self.assertNotIn(free.display_name, " ".join(lines.mapped("name")))
 
     def test_p4_4_staff_confirm_needs_the_po_number(self):
@@ -512,7 +512,7 @@ class TestKeptUnits(WorkshopCommon):
         line = credit.invoice_line_ids
         self.assertEqual(len(line), 1)
         self.assertEqual(line.quantity, 1)
-        original = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.product)
+        original = invoice.invoice_line_ids.filtered(lambda ln: ln.product_id == self.product)
         self.assertEqual(line.price_unit, original.price_unit)
         self.assertEqual(line.tax_ids, original.tax_ids)
         self.assertEqual(line.account_id, original.account_id)
