@@ -28,12 +28,24 @@ ensure_apt() {
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
-  [[ $EUID -eq 0 ]] || die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
-  say "Installing Debian packages: ${missing[*]}"
+  apt_install "${missing[@]}"
+}
+
+# apt_install PKG... — install Debian packages (root only; others get the command).
+apt_install() {
+  [[ $EUID -eq 0 ]] || die "missing Debian packages: $*; run: sudo apt-get install -y $*"
+  say "Installing Debian packages: $*"
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
-    die "apt-get install ${missing[*]} failed"
+  if ! { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; }; then
+    die "apt-get install $* failed"
   fi
+}
+
+# ensure_cjk_font — wkhtmltopdf draws Chinese as empty boxes without a CJK
+# font (zh_TW reports); a font has no command for ensure_apt to look for.
+ensure_cjk_font() {
+  ensure_apt fc-list:fontconfig
+  [[ -n $(fc-list :lang=zh-tw 2>/dev/null) ]] || apt_install fonts-noto-cjk
 }
 
 ensure_venv() {

@@ -7,7 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 check_odoo
 # HttpCase tours need a browser and PDF reports need wkhtmltopdf; without a
 # browser Odoo *skips* tours, which pytest_noskip turns into a failure anyway.
-ensure_apt chromium:chromium wkhtmltopdf:wkhtmltopdf
+# The zh_TW tests read the PDF text back with pdftotext.
+ensure_apt chromium:chromium wkhtmltopdf:wkhtmltopdf pdftotext:poppler-utils
+ensure_cjk_font
 ensure_venv
 ensure_postgres
 
