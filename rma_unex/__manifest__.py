@@ -73,8 +73,8 @@
     "assets": {
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
     },
-    "development_status": "Alpha",
-    "maintainers": [],
+    "development_status": "Beta",
+    "maintainers": ["rma-unex"],
     "application": True,
     "installable": True,
 }
