@@ -47,7 +47,12 @@ HEADING_CHARS = {2: "-", 3: "~", 4: "^"}
 # Manifest keys the README shows; other keys (data files...) do not make it
 # stale.
 MANIFEST_KEYS = (
-    "name", "version", "license", "author", "website", "maintainers",
+    "name",
+    "version",
+    "license",
+    "author",
+    "website",
+    "maintainers",
     "development_status",
 )
 
@@ -154,7 +159,9 @@ def md_blocks(lines, level_shift):
             blocks.append(block)
         elif line.startswith("    "):
             code = []
-            while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+            while i < len(lines) and (
+                lines[i].startswith("    ") or not lines[i].strip()
+            ):
                 code.append(lines[i])
                 i += 1
             while code and not code[-1].strip():
@@ -245,27 +252,33 @@ def badges(addon_name, manifest):
     status = manifest.get("development_status", "Beta").lower()
     if status in STATUS_BADGES:
         label, color = STATUS_BADGES[status]
-        result.append((
-            f"https://img.shields.io/badge/maturity-{label}-{color}.png",
-            "https://odoo-community.org/page/development-status",
-            label.replace("%2F", "/"),
-        ))
+        result.append(
+            (
+                f"https://img.shields.io/badge/maturity-{label}-{color}.png",
+                "https://odoo-community.org/page/development-status",
+                label.replace("%2F", "/"),
+            )
+        )
     license_ = manifest.get("license")
     if license_ in LICENSE_URLS:
-        result.append((
-            "https://img.shields.io/badge/license-{}-blue.png".format(
-                license_.replace("-", "--")
-            ),
-            LICENSE_URLS[license_],
-            f"License: {license_}",
-        ))
+        result.append(
+            (
+                "https://img.shields.io/badge/license-{}-blue.png".format(
+                    license_.replace("-", "--")
+                ),
+                LICENSE_URLS[license_],
+                f"License: {license_}",
+            )
+        )
     # shields.io reads "-" as a separator and "_" as a space: double them
     shield_name = f"{ORG}%2F{REPO}".replace("-", "--").replace("_", "__")
-    result.append((
-        f"https://img.shields.io/badge/github-{shield_name}-lightgray.png?logo=github",
-        f"https://github.com/{ORG}/{REPO}/tree/{BRANCH}/{addon_name}",
-        f"{ORG}/{REPO}",
-    ))
+    result.append(
+        (
+            f"https://img.shields.io/badge/github-{shield_name}-lightgray.png?logo=github",
+            f"https://github.com/{ORG}/{REPO}/tree/{BRANCH}/{addon_name}",
+            f"{ORG}/{REPO}",
+        )
+    )
     return result
 
 
@@ -279,7 +292,9 @@ def readme_rst(addon):
     fragments = {}
     for path in sorted((addon / "readme").glob("*.md")):
         if path.stem not in KNOWN:
-            raise SystemExit(f"{path}: not a README fragment ({', '.join(sorted(KNOWN))})")
+            raise SystemExit(
+                f"{path}: not a README fragment ({', '.join(sorted(KNOWN))})"
+            )
         shift = 1 if path.stem in ("CONTRIBUTORS", "CREDITS") else 0
         text = path.read_text(encoding="utf-8")
         if text.strip():
@@ -298,8 +313,12 @@ def readme_rst(addon):
     ]
     shown = badges(addon_name, manifest)
     for n, (image, target, alt) in enumerate(shown, 1):
-        out.append(f".. |badge{n}| image:: {image}\n    :target: {target}\n    :alt: {alt}\n")
-    out.append("\n" + " ".join(f"|badge{n}|" for n in range(1, len(shown) + 1)) + "\n\n")
+        out.append(
+            f".. |badge{n}| image:: {image}\n    :target: {target}\n    :alt: {alt}\n"
+        )
+    out.append(
+        "\n" + " ".join(f"|badge{n}|" for n in range(1, len(shown) + 1)) + "\n\n"
+    )
     out.append(fragments["DESCRIPTION"] + "\n\n")
     if status == "alpha":
         out.append(
@@ -318,13 +337,15 @@ def readme_rst(addon):
         "%0A%0A**Steps%20to%20reproduce**%0A-%20...%0A%0A**Current%20behavior**"
         "%0A%0A**Expected%20behavior**"
     )
-    out.append(section(
-        "Bug Tracker",
-        f"Bugs are tracked on `GitHub Issues <{issues}>`_. Please look there\n"
-        "first whether your problem is known; if not, `report it\n"
-        f"<{report}>`_\n"
-        "with the steps to reproduce it, what happened and what you expected.",
-    ))
+    out.append(
+        section(
+            "Bug Tracker",
+            f"Bugs are tracked on `GitHub Issues <{issues}>`_. Please look there\n"
+            "first whether your problem is known; if not, `report it\n"
+            f"<{report}>`_\n"
+            "with the steps to reproduce it, what happened and what you expected.",
+        )
+    )
     credits = ["Credits\n=======\n\n"]
     authors = [a.strip() for a in manifest.get("author", "").split(",") if a.strip()]
     if authors:
@@ -336,12 +357,14 @@ def readme_rst(addon):
     maintainers = manifest.get("maintainers") or []
     body = []
     if maintainers:
-        body.append("\n".join(
-            f".. |maintainer-{m}| image:: https://github.com/{m}.png?size=40px\n"
-            f"    :target: https://github.com/{m}\n"
-            f"    :alt: {m}"
-            for m in maintainers
-        ))
+        body.append(
+            "\n".join(
+                f".. |maintainer-{m}| image:: https://github.com/{m}.png?size=40px\n"
+                f"    :target: https://github.com/{m}\n"
+                f"    :alt: {m}"
+                for m in maintainers
+            )
+        )
         plural = "s" if len(maintainers) > 1 else ""
         body.append(f"Current maintainer{plural}:")
         body.append(" ".join(f"|maintainer-{m}|" for m in maintainers))
@@ -368,7 +391,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("addon", nargs="?", default="rma_unex")
     parser.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="write nothing; exit 1 when README.rst or index.html are stale",
     )
     args = parser.parse_args()
@@ -378,14 +402,20 @@ def main():
         addon / "README.rst": rst.encode("utf-8"),
         addon / "static" / "description" / "index.html": index_html(rst),
     }
-    stale = [p for p, data in wanted.items() if not p.exists() or p.read_bytes() != data]
+    stale = [
+        p for p, data in wanted.items() if not p.exists() or p.read_bytes() != data
+    ]
     if args.check:
         for path in stale:
             rel = path.relative_to(ROOT)
             old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
             diff = difflib.unified_diff(
-                old, wanted[path].decode("utf-8").splitlines(), str(rel), "generated",
-                lineterm="", n=1,
+                old,
+                wanted[path].decode("utf-8").splitlines(),
+                str(rel),
+                "generated",
+                lineterm="",
+                n=1,
             )
             print(f"{rel} is out of date with readme/ and the manifest:")
             print("\n".join(list(diff)[:20]))

@@ -1,33 +1,34 @@
 #!/usr/bin/env bash
-# Static checks of the rma_unex addon: pylint + pylint-odoo (Python, manifest,
-# SQL injection, translations) and OCA's odoo-pre-commit-hooks (XML, CSV, PO),
-# which pylint-odoo >= 9 no longer covers. Exits non-zero on any finding.
+# The lint gate: pre-commit with the local hooks of .pre-commit-config.yaml
+# (OCA module / PO checks, README generated from readme/, pylint-odoo, ruff,
+# XML / CSV / whitespace checks) on every tracked file, with the pinned tools
+# of .venv. Exits non-zero on any finding. Arguments go to `pre-commit run`,
+# e.g. `bash scripts/lint.sh ruff` runs one hook; SKIP=pylint-odoo skips one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_venv
 cd "$ROOT"
-ADDON=${1:-rma_unex}
-[[ -f $ADDON/__manifest__.py ]] || die "no Odoo addon at $ROOT/$ADDON"
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+  || die "lint needs a git checkout: pre-commit checks the tracked files"
+
+# Hooks are `language: system` and find python, pylint, ruff... on PATH; the
+# pre-commit store stays in the git-ignored .run, not in $HOME.
+export PATH=$VENV/bin:$PATH
+export PRE_COMMIT_HOME=$RUN/pre-commit
+mkdir -p "$PRE_COMMIT_HOME"
+
+# pre-commit fails a hook when the work tree changes while it runs, which
+# happens whenever someone edits this checkout meanwhile. So lint a snapshot:
+# the files as they are now (tracked ones with their uncommitted edits, and
+# new ones git does not ignore), in a throw-away repository. It never stashes
+# or touches this checkout; in CI's fresh clone it is simply the clone.
+snap=$(mktemp -d "${TMPDIR:-/tmp}/rma_unex_lint.XXXXXX")
+trap 'rm -rf "$snap"' EXIT
+git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$snap"
+git -C "$snap" init -q && git -C "$snap" add -A
+cd "$snap"
 rc=0
-
-echo "== pylint (pylint-odoo, .pylintrc) on $ADDON"
-color=(); [[ -t 1 ]] && color=(--output-format=colorized)
-"$VENV/bin/pylint" --rcfile=.pylintrc "${color[@]}" "$ADDON" || rc=1
-
-# Disabled: OCA publishing/formatting conventions, not correctness (README
-# format, Weblate name length, the exact spelling of the <?xml ?> header, and
-# <field name="sequence">10</field> without eval=, which Odoo converts anyway).
-echo "== oca-checks-odoo-module (XML, CSV, manifest data files) on $ADDON"
-"$VENV/bin/oca-checks-odoo-module" \
-  --disable=prefer-readme-rst,weblate-component-too-long,xml-header-missing,xml-header-wrong,xml-field-numeric-without-eval \
-  "$ADDON" 2> >(grep -v '^fatal: not a git repository' >&2) || rc=1
-
-mapfile -t po < <(find "$ADDON" -name '*.po' -o -name '*.pot' | sort)
-if [[ ${#po[@]} -gt 0 ]]; then
-  echo "== oca-checks-po on ${#po[@]} translation file(s)"
-  "$VENV/bin/oca-checks-po" --disable=po-pretty-format "${po[@]}" || rc=1
-fi
-
+pre-commit run --all-files "$@" || rc=$?
 if [[ $rc == 0 ]]; then echo "lint: no findings"; else say "lint: findings above"; fi
 exit "$rc"
