@@ -11,7 +11,7 @@ demo: ## run Odoo + rma_unex with demo data on http://127.0.0.1:8069
 test: ## install rma_unex in a fresh DB and run its tests (ARGS="-k mac" goes to pytest)
 	@bash scripts/test.sh $(ARGS)
 
-lint: ## pylint-odoo + OCA XML/PO checks on rma_unex
+lint: ## pre-commit hooks: pylint-odoo, OCA module/PO checks, ruff, README, XML/CSV
 	@bash scripts/lint.sh
 
 bench: ## warranty lookup at 1k and 100k delivered serials (ARGS="--sizes 1000,10000")
