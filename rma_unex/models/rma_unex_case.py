@@ -945,8 +945,8 @@ class RmaUnexCase(models.Model):
                 _("%(company)s has no warehouse to receive RMA units.",
                   company=self.company_id.name)
             )
-        if not (warehouse.rma_location_id and warehouse.rma_in_type_id
-                and warehouse.rma_out_type_id):
+        if not (warehouse.rma_location_id and warehouse.rma_unex_in_type_id
+                and warehouse.rma_unex_out_type_id):
             # sudo: the operation types are set up once, by whoever needs them.
             warehouse.sudo()._rma_unex_setup()
         return warehouse
@@ -978,7 +978,7 @@ class RmaUnexCase(models.Model):
         # of that step even without stock rights.
         picking = self.env["stock.picking"].sudo().create(
             self._prepare_picking_vals(
-                warehouse.rma_in_type_id, customers, warehouse.rma_location_id,
+                warehouse.rma_unex_in_type_id, customers, warehouse.rma_location_id,
                 self._active_units(),
             )
         )
@@ -1006,7 +1006,9 @@ class RmaUnexCase(models.Model):
                 continue
             # sudo: QC engineers finish the case; the warehouse then ships it.
             picking = self.env["stock.picking"].sudo().create(
-                self._prepare_picking_vals(warehouse.rma_out_type_id, source, customers, group)
+                self._prepare_picking_vals(
+                    warehouse.rma_unex_out_type_id, source, customers, group
+                )
             )
             picking.action_confirm()
             picking.action_assign()
@@ -1312,7 +1314,7 @@ class RmaUnexCase(models.Model):
             # sudo: sales decides; the warehouse ships what it is told to.
             picking = self.env["stock.picking"].sudo().create(dict(
                 case._prepare_picking_vals(
-                    warehouse.rma_out_type_id, warehouse.lot_stock_id, customers, units),
+                    warehouse.rma_unex_out_type_id, warehouse.lot_stock_id, customers, units),
                 rma_advance=True,
             ))
             picking.action_confirm()

@@ -23,10 +23,10 @@ class StockWarehouse(models.Model):
         domain=INTERNAL_LOCATION_DOMAIN,
         help="Where replaced or credited units go to be refurbished (M7).",
     )
-    rma_in_type_id = fields.Many2one(
+    rma_unex_in_type_id = fields.Many2one(
         "stock.picking.type", string="RMA Receipt Type", check_company=True
     )
-    rma_out_type_id = fields.Many2one(
+    rma_unex_out_type_id = fields.Many2one(
         "stock.picking.type", string="RMA Return Type", check_company=True
     )
 
@@ -61,15 +61,15 @@ class StockWarehouse(models.Model):
             location_id = vals.get("rma_location_id") or warehouse.rma_location_id.id
             customers = self.env.ref("stock.stock_location_customers")
             PickingType = self.env["stock.picking.type"]
-            if not warehouse.rma_in_type_id:
-                vals["rma_in_type_id"] = PickingType.create(
+            if not warehouse.rma_unex_in_type_id:
+                vals["rma_unex_in_type_id"] = PickingType.create(
                     warehouse._rma_picking_type_vals(
                         "incoming", _("RMA Receipts"), "RMA-IN",
                         customers.id, location_id,
                     )
                 ).id
-            if not warehouse.rma_out_type_id:
-                vals["rma_out_type_id"] = PickingType.create(
+            if not warehouse.rma_unex_out_type_id:
+                vals["rma_unex_out_type_id"] = PickingType.create(
                     warehouse._rma_picking_type_vals(
                         "outgoing", _("RMA Returns"), "RMA-OUT",
                         location_id, customers.id,

@@ -19,7 +19,7 @@ class TestShipments(RmaUnexCommon):
         )
         self.assertEqual(receipt.origin, case.name)
         self.assertEqual(receipt.rma_case_id, case)
-        self.assertEqual(receipt.picking_type_id, warehouse.rma_in_type_id)
+        self.assertEqual(receipt.picking_type_id, warehouse.rma_unex_in_type_id)
         self.assertEqual(receipt.location_dest_id, warehouse.rma_location_id)
         self.assertEqual(receipt.move_ids.rma_unit_id, case.unit_ids)
         self.assertEqual(receipt.move_ids.move_line_ids.lot_id, self.lot | self.lot_2)
@@ -98,7 +98,7 @@ class TestShipments(RmaUnexCommon):
         customers = self.env.ref("stock.stock_location_customers")
         picking = self.env["stock.picking"].create(
             {
-                "picking_type_id": warehouse.rma_in_type_id.id,
+                "picking_type_id": warehouse.rma_unex_in_type_id.id,
                 "location_id": customers.id,
                 "location_dest_id": warehouse.rma_location_id.id,
                 "move_ids": [(0, 0, {
