@@ -14,7 +14,7 @@ test: ## install rma_unex in a fresh DB and run its tests (ARGS="-k mac" goes to
 lint: ## pre-commit hooks: pylint-odoo, OCA module/PO checks, ruff, README, XML/CSV
 	@bash scripts/lint.sh
 
-bench: ## warranty lookup at 1k and 100k delivered serials (ARGS="--sizes 1000,10000")
+bench: ## benchmarks at 1k and 100k serials, side by side with OCA rma (ARGS="--sizes 1000,10000")
 	@bash scripts/bench.sh $(ARGS)
 
 clean: ## drop .venv, .run (stopping its private PostgreSQL) and the demo DB

@@ -10,11 +10,12 @@ resident-set high-water mark growth (``ru_maxrss``) while rendering.
 """
 
 import argparse
+import json
 import resource
 import sys
 import time
 
-from warranty_lookup import clone  # noqa: E402 - same folder
+from generator import clone  # noqa: E402 - same folder
 
 import odoo
 from odoo import Command
@@ -25,6 +26,7 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -33,24 +35,33 @@ def main():
     rows = []
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        product = env["product.product"].create({"name": "Bench Module", "type": "consu"})
-        customer = env["res.partner"].create({"name": "Register Customer", "is_company": True})
+        product = env["product.product"].create(
+            {"name": "Bench Module", "type": "consu"}
+        )
+        customer = env["res.partner"].create(
+            {"name": "Register Customer", "is_company": True}
+        )
         case = env["rma.unex.case"].create(
-            {"partner_id": customer.id, "unit_ids": [Command.create({"product_id": product.id})]}
+            {
+                "partner_id": customer.id,
+                "unit_ids": [Command.create({"product_id": product.id})],
+            }
         )
         template = case.unit_ids
         env.flush_all()
         count = 1
-        report = env["ir.actions.report"]._get_report_from_name("rma_unex.rma_register_xlsx")
+        report = env["ir.actions.report"]._get_report_from_name(
+            "rma_unex.rma_register_xlsx"
+        )
         for size in sizes:
             clone(cr, "rma_unex_unit", template.id, size - count, count, {})
             count = size
             env.invalidate_all()
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             t0 = time.perf_counter()
-            content, _kind = report.with_context(active_model="rma.unex.case")._render_xlsx(
-                report.report_name, case.ids, {}
-            )
+            content, _kind = report.with_context(
+                active_model="rma.unex.case"
+            )._render_xlsx(report.report_name, case.ids, {})
             elapsed = time.perf_counter() - t0
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
             rows.append((size, elapsed, peak / 1024.0, len(content) / 1024.0 / 1024.0))
@@ -63,6 +74,9 @@ def main():
     print("-" * len(header))
     for size, elapsed, peak, mb in rows:
         print(f"{size:>9,} | {elapsed:>8.1f} | {peak:>13.1f} | {mb:>7.1f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump({"rows": rows}, out)
     return 0
 
 

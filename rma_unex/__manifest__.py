@@ -64,6 +64,7 @@
         "views/res_config_settings_views.xml",
         "reports/rma_unex_report_views.xml",
         "views/rma_unex_menus.xml",
+        "views/rma_unex_job_views.xml",
         "reports/rma_unex_quality_reports.xml",
         "reports/rma_unex_case_reports.xml",
         "reports/rma_unex_case_templates.xml",

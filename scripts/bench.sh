@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks in bench/ against a throw-away database with rma_unex installed
-# (no demo data). Extra arguments go to the benchmark (e.g. --sizes 1000,10000).
+# (no demo data) and, side by side, OCA's `rma` (18.0 wheel, downloaded into
+# .run/bench-addons and added to this database's addons path only: never a
+# dependency of rma_unex). Prints the details of each benchmark, then one
+# table. Writes nothing into the repository outside the git-ignored .run/.
+#   RMA_UNEX_BENCH_SIZES     delivered serials (default 1000,100000)
+#   RMA_UNEX_BENCH_RETURNS   returns per batch (default 10,100)
+#   RMA_UNEX_REGISTER_SIZES  xlsx register rows (default 10000,100000)
+#   RMA_UNEX_BENCH_OCA=0     without OCA rma
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -8,27 +15,61 @@ check_odoo
 ensure_venv
 ensure_postgres
 
+OCA_RMA_SPEC='odoo-addon-rma==18.0.*'
+BENCH_ADDONS=$RUN/bench-addons
+
 DB=rma_unex_bench_$$
 CONF=$RUN/bench-$$.conf
 LOG=$RUN/logs/install-$DB.log
+OUT=$(mktemp -d)
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-  rm -rf "$RUN/data/filestore/$DB" "$CONF"
+  rm -rf "$RUN/data/filestore/$DB" "$CONF" "$OUT"
   stop_private_postgres_if_started
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# OCA rma (and only it: its manifest depends on stock_account alone).
+oca_rma_path() {
+  local wheel dir=$BENCH_ADDONS/rma
+  if [[ ! -f $dir/odoo/addons/rma/__manifest__.py ]]; then
+    mkdir -p "$BENCH_ADDONS" "$RUN/logs"
+    say "Downloading OCA rma ($OCA_RMA_SPEC) into $BENCH_ADDONS ..."
+    "$VENV/bin/python" -m pip download --disable-pip-version-check --no-deps -q \
+      -d "$BENCH_ADDONS" "$OCA_RMA_SPEC" >"$RUN/logs/pip-bench.log" 2>&1 \
+      || die "pip download $OCA_RMA_SPEC failed, see $RUN/logs/pip-bench.log"
+    wheel=$(ls -t "$BENCH_ADDONS"/odoo_addon_rma-18.0.*.whl | head -1)
+    rm -rf "$dir" && mkdir -p "$dir"
+    "$VENV/bin/python" -m zipfile -e "$wheel" "$dir"
+  fi
+  echo "$dir/odoo/addons"
+}
+
 write_odoo_conf "$CONF" "$DB" "$(free_port)"
-say "Installing rma_unex (without demo data) into $DB ..."
-odoo_bin -c "$CONF" -d "$DB" -i rma_unex --without-demo=all --stop-after-init >"$LOG" 2>&1 \
+modules=rma_unex
+if [[ ${RMA_UNEX_BENCH_OCA:-1} != 0 ]]; then
+  oca=$(oca_rma_path)
+  sed -i "s|^addons_path = .*|&,$oca|" "$CONF"
+  modules=rma_unex,rma
+fi
+say "Installing $modules (without demo data) into $DB ..."
+odoo_bin -c "$CONF" -d "$DB" -i "$modules" --without-demo=all --stop-after-init >"$LOG" 2>&1 \
   || die "install failed, see $LOG"
 cd "$ROOT"
 rc=0
-PYTHONPATH=$ODOO_SRC "$VENV/bin/python" bench/warranty_lookup.py --config "$CONF" --database "$DB" "$@" || rc=$?
-PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/register_xlsx.py --config "$CONF" --database "$DB" \
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/suite.py --config "$CONF" \
+  --database "$DB" --json "$OUT/suite.json" \
+  ${RMA_UNEX_BENCH_SIZES:+--sizes "$RMA_UNEX_BENCH_SIZES"} \
+  ${RMA_UNEX_BENCH_RETURNS:+--returns "$RMA_UNEX_BENCH_RETURNS"} "$@" || rc=$?
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/register_xlsx.py --config "$CONF" \
+  --database "$DB" --json "$OUT/register.json" \
   ${RMA_UNEX_REGISTER_SIZES:+--sizes "$RMA_UNEX_REGISTER_SIZES"} || rc=$?
+if [[ -f $OUT/suite.json ]]; then
+  "$VENV/bin/python" bench/table.py "$OUT/suite.json" \
+    "$( [[ -f $OUT/register.json ]] && echo "$OUT/register.json")" || rc=$?
+fi
 exit "$rc"

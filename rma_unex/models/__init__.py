@@ -27,5 +27,6 @@ from . import rma_unex_capa_action
 from . import rma_unex_sample_test
 from . import rma_unex_service_bulletin
 from . import rma_unex_recall
+from . import rma_unex_job
 from . import rma_unex_supplier_claim
 from . import rma_unex_status_lookup

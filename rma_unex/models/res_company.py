@@ -117,6 +117,11 @@ class ResCompany(models.Model):
         string="Portal Upload Limit (MB)", default=10,
         help="Largest file a customer may attach to a support request.",
     )
+    rma_job_threshold = fields.Integer(
+        string="Background Job Threshold", default=500,
+        help="Larger selections (register rows, recall serials, units to verify) "
+        "run as a background job; smaller ones at once.",
+    )
 
     def _rma_response_deadline(self, start):
         """When a request received at ``start`` must be answered (P1.5, P7.3)."""

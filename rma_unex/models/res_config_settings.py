@@ -54,3 +54,6 @@ class ResConfigSettings(models.TransientModel):
     rma_portal_max_upload_mb = fields.Integer(
         related="company_id.rma_portal_max_upload_mb", readonly=False
     )
+    rma_job_threshold = fields.Integer(
+        related="company_id.rma_job_threshold", readonly=False
+    )

@@ -74,7 +74,10 @@ class RmaUnexRecall(models.Model):
         return result
 
     def action_launch(self):
-        """Open one proactive case per affected customer, at our cost (P7.5)."""
+        """Open one proactive case per affected customer, at our cost (P7.5).
+
+        A recall of more serials than the company's background threshold is
+        opened by a background job; the user is notified when it is done."""
         self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Launch a recall"))
         for recall in self:
             if recall.state != "draft":
@@ -82,29 +85,40 @@ class RmaUnexRecall(models.Model):
             lots = recall._affected_lots()
             if not lots:
                 raise UserError(_("Choose the lots or the serial range of the recall."))
+            Job = self.env["rma.unex.job"]
+            if not Job._rma_runs_inline(len(lots)):
+                job = Job._rma_launch_recall(recall, lots)
+                if len(self) == 1:
+                    return job._rma_queued_notification()
+                continue
             by_customer = recall._delivered_customers(lots)
             if not by_customer:
                 raise UserError(_("None of these serials was delivered to a customer."))
-            self.env["rma.unex.case"].create([
-                {
-                    "partner_id": customer.id,
-                    "company_id": recall.company_id.id,
-                    "recall_id": recall.id,
-                    "is_recall": True,
-                    "description": recall.reason,
-                    "unit_ids": [
-                        Command.create({
-                            "product_id": lot.product_id.id,
-                            "lot_id": lot.id,
-                            "symptom": recall.name,
-                        })
-                        for lot in customer_lots
-                    ],
-                }
-                for customer, customer_lots in by_customer.items()
-            ])
+            recall._open_cases(by_customer)
             recall.state = "running"
         return True
+
+    def _open_cases(self, by_customer):
+        """Create the recall cases of {customer: lots}, one per customer."""
+        self.ensure_one()
+        return self.env["rma.unex.case"].create([
+            {
+                "partner_id": customer.id,
+                "company_id": self.company_id.id,
+                "recall_id": self.id,
+                "is_recall": True,
+                "description": self.reason,
+                "unit_ids": [
+                    Command.create({
+                        "product_id": lot.product_id.id,
+                        "lot_id": lot.id,
+                        "symptom": self.name,
+                    })
+                    for lot in customer_lots
+                ],
+            }
+            for customer, customer_lots in by_customer.items()
+        ])
 
     def action_done(self):
         self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Close a recall"))

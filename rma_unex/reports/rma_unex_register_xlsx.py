@@ -1,5 +1,7 @@
 from odoo import _, models
 
+from ..models.rma_unex_case import GROUP_SALES
+
 BATCH = 2000
 
 
@@ -23,6 +25,9 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
             return dict(record._fields[field]._description_selection(record.env)).get(
                 record[field], "")
 
+        # sudo: the fees sum orders of any salesperson; shown to the roles
+        # that deal with charges, blank for the others (FAE, warehouse)
+        show_fees = self.env.user.has_group(GROUP_SALES)
         return [
             (_("RMA Number"), 14, "text", lambda u, c: c.name or ""),
             (_("Customer Reference"), 16, "text", lambda u, c: c.customer_ref or ""),
@@ -40,7 +45,8 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
             (_("Failure Category"), 22, "text", lambda u, c: u.fa_category_id.name or ""),
             (_("Decision"), 18, "text", lambda u, c: label(u, "disposition")),
             (_("Case Fees"), 12, "money", lambda u, c: sum(
-                c.sale_order_ids.filtered(lambda o: o.state == "sale").mapped("amount_untaxed"))),
+                c.sudo().sale_order_ids.filtered(lambda o: o.state == "sale").mapped(
+                    "amount_untaxed")) if show_fees else None),
             (_("Turnaround (days)"), 10, "number", lambda u, c: (
                 (u.date_shipped - u.date_received).days
                 if u.date_shipped and u.date_received else None)),
@@ -65,6 +71,8 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
         unit_ids = Unit.search(
             [("case_id", "in", cases.ids)], order="case_id, sequence, id"
         ).ids
+        # run by a background job: report the rows written after each batch
+        job = self.env["rma.unex.job"].sudo().browse((data or {}).get("rma_job_id"))
         row = 0
         for start in range(0, len(unit_ids), BATCH):
             for unit in Unit.browse(unit_ids[start:start + BATCH]):
@@ -81,4 +89,6 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
                         sheet.write_string(row, col, str(value))
             # keep memory bounded: forget the batch once written
             self.env.invalidate_all()
+            if job:
+                job._rma_report_progress(row)
         sheet.autofilter(0, 0, max(row, 1), len(columns) - 1)

@@ -13,3 +13,4 @@ from . import test_portal
 from . import test_reports
 from . import test_register_xlsx
 from . import test_portal_tours
+from . import test_background_job

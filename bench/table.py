@@ -1,0 +1,131 @@
+"""One table of the figures written by suite.py and register_xlsx.py.
+
+    python bench/table.py SUITE_JSON [REGISTER_JSON]
+
+Prints, for the smallest and the largest size, the time and the SQL queries
+of each measure with their ratio, the side-by-side returns with OCA rma, and
+the xlsx register; then checks the targets of the benchmarks (issue #7) and
+exits non-zero if one is missed.
+"""
+
+import json
+import sys
+
+MEASURES = (
+    ("warranty_1", "warranty lookup, 1 unit"),
+    ("warranty_50", "warranty lookup, 50 units"),
+    ("portal_list", "portal list /my/rmas"),
+    ("portal_list_p5", "portal list, page 5"),
+    ("portal_case", "portal case page"),
+    ("case_form", "case form load (web_read)"),
+)
+
+
+def figures(row, key):
+    value = row[key]
+    return tuple(value["total"]) if isinstance(value, dict) else tuple(value)
+
+
+def main(argv):
+    suite = json.load(open(argv[0], encoding="utf-8"))
+    register = (
+        json.load(open(argv[1], encoding="utf-8")) if argv[1:] and argv[1] else None
+    )
+    rows, addons, ns = suite["rows"], suite["addons"], suite["returns"]
+    small, large = rows[0], rows[-1]
+    missed = []
+
+    print()
+    print("=" * 96)
+    print(
+        f"rma_unex benchmarks: {small['size']:,} vs {large['size']:,} "
+        "delivered serials "
+        f"({small['cases']:,} vs {large['cases']:,} cases)"
+    )
+    print("=" * 96)
+    header = (
+        f"{'measure':<34} | {'ms small':>9} | {'ms large':>9} | {'x time':>6} | "
+        f"{'q small':>7} | {'q large':>7} | {'per case':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for key, label in MEASURES:
+        (ms_s, q_s), (ms_l, q_l) = figures(small, key), figures(large, key)
+        print(
+            f"{label:<34} | {ms_s:>9.1f} | {ms_l:>9.1f} | {ms_l / ms_s:>6.2f} | "
+            f"{q_s:>7} | {q_l:>7} | {'':>8}"
+        )
+        if q_s != q_l:
+            missed.append(
+                f"{label}: {q_s} queries at the small size, {q_l} at the large"
+            )
+    for n in ns:
+        key = f"rma_unex_{n}"
+        (ms_s, q_s), (ms_l, q_l) = figures(small, key), figures(large, key)
+        print(
+            f"{f'authorise + receive, {n} cases':<34} | {ms_s:>9.1f} | {ms_l:>9.1f} | "
+            f"{ms_l / ms_s:>6.2f} | {q_s:>7} | {q_l:>7} | {q_l / n:>8.1f}"
+        )
+    per_case = {n: figures(large, f"rma_unex_{n}")[1] / n for n in ns}
+    if len(ns) > 1 and per_case[ns[-1]] > per_case[ns[0]]:
+        missed.append(
+            f"queries per case grow from {per_case[ns[0]]:.1f} ({ns[0]} cases) "
+            f"to {per_case[ns[-1]]:.1f} ({ns[-1]} cases)"
+        )
+
+    if "rma" in addons:
+        print()
+        print(
+            f"Returns side by side at {large['size']:,} serials: create + confirm/"
+            "authorise + receive, same customers, product and serials"
+        )
+        header = (
+            f"{'returns':>7} | {'rma_unex ms':>11} | {'q/return':>8} | "
+            f"{'OCA rma ms':>10} | {'q/return':>8} | {'time unex/OCA':>13} | "
+            f"{'queries unex/OCA':>16}"
+        )
+        print(header)
+        print("-" * len(header))
+        for n in ns:
+            ms_u, q_u = figures(large, f"rma_unex_{n}")
+            ms_o, q_o = figures(large, f"rma_{n}")
+            print(
+                f"{n:>7} | {ms_u:>11.0f} | {q_u / n:>8.1f} | {ms_o:>10.0f} | "
+                f"{q_o / n:>8.1f} | {ms_u / ms_o:>13.2f} | {q_u / q_o:>16.2f}"
+            )
+            if q_u > q_o:
+                missed.append(
+                    f"{n} returns: {q_u / n:.1f} queries per return with "
+                    f"rma_unex, {q_o / n:.1f} with OCA rma"
+                )
+            if ms_u > ms_o:
+                missed.append(
+                    f"{n} returns: rma_unex takes {ms_u / ms_o:.2f}x the time "
+                    "of OCA rma"
+                )
+
+    if register:
+        print()
+        print(
+            f"{'xlsx register rows':>18} | {'seconds':>7} | "
+            f"{'peak RSS growth MB':>18} | "
+            f"{'file MB':>7}"
+        )
+        for size, elapsed, peak, mb in register["rows"]:
+            print(f"{size:>18,} | {elapsed:>7.1f} | {peak:>18.1f} | {mb:>7.1f}")
+
+    print()
+    if missed:
+        print("Targets missed:")
+        for line in missed:
+            print(f"- {line}")
+        return 1
+    print(
+        "Targets met: lookup and page queries equal at both sizes; queries per case "
+        "flat; rma_unex at or below OCA rma"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
