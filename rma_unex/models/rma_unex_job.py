@@ -231,7 +231,7 @@ class RmaUnexJob(models.Model):
             finally:
                 if autocommit:
                     # release the job only once its batch is committed
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.cr.execute(
                     "SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, job.id))
         remaining = self.sudo().search_count([("state", "in", PENDING_STATES)])
@@ -250,7 +250,7 @@ class RmaUnexJob(models.Model):
             if autocommit:
                 # a fresh snapshot, taken after the lock: what the previous
                 # holder committed is visible
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
             job = self.sudo().browse(job_id)
             job.invalidate_recordset()
             if job.state in PENDING_STATES:
@@ -293,7 +293,7 @@ class RmaUnexJob(models.Model):
             values["progress_total"] = total
         self.write(values)
         if self.env.context.get("rma_job_autocommit"):
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _rma_run_register(self, user_env):
         # A register has no side effects: after a crash it is simply rebuilt.
