@@ -85,6 +85,16 @@ merge_po() {
   msgattrib --no-obsolete --output-file="$po" "$po"
 }
 
+# list_msgids PREFIX — one line per msgid of a .po on stdin (header skipped),
+# its continuation lines joined.
+list_msgids() {
+  awk -v prefix="$1" '
+    /^msgid / { id = substr($0, 7); inid = 1; next }
+    inid && /^"/ { id = id $0; next }
+    inid { inid = 0; gsub(/""/, "", id); if (id != "") print prefix id }
+  '
+}
+
 report_po() {
   local po=$1 stats untranslated fuzzy ok=0
   # --check validates the header and the placeholders of c/python-format entries.
@@ -98,10 +108,8 @@ report_po() {
   if ((untranslated + fuzzy > 0)); then
     ok=1
     echo "  $untranslated untranslated, $fuzzy fuzzy:"
-    msgattrib --untranslated --no-obsolete --no-wrap "$po" \
-      | awk '/^msgid "./ {print "    " substr($0, 7)}'
-    msgattrib --only-fuzzy --no-obsolete --no-wrap "$po" \
-      | awk '/^msgid "./ {print "    (fuzzy) " substr($0, 7)}'
+    msgattrib --untranslated --no-obsolete --no-wrap "$po" | list_msgids "    "
+    msgattrib --only-fuzzy --no-obsolete --no-wrap "$po" | list_msgids "    (fuzzy) "
   fi
   return "$ok"
 }

@@ -1,6 +1,9 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.tools import is_html_empty
 
 
 class ResCompany(models.Model):
@@ -60,8 +63,14 @@ class ResCompany(models.Model):
     rma_shipping_instructions = fields.Html(
         string="Shipping Instructions",
         translate=True,
-        default=lambda self: self._default_rma_shipping_instructions(),
-        help="Sent with every RMA authorisation (P3.2).",
+        help="Sent with every RMA authorisation (P3.2). Empty: the standard "
+        "instructions, in the customer's language.",
+    )
+    rma_shipping_instructions_display = fields.Html(
+        string="Shipping Instructions Sent",
+        compute="_compute_rma_shipping_instructions_display",
+        help="The company's instructions, or the standard ones, in the "
+        "language of the context (the customer's in emails and reports).",
     )
 
     rma_quotation_validity_days = fields.Integer(
@@ -144,16 +153,25 @@ class ResCompany(models.Model):
         }[kind]
         return self[field] or self.env.ref(xmlid)
 
-    def _default_rma_shipping_instructions(self):
-        return (
-            "<ul>"
-            "<li>Write the RMA number clearly on the outside of the box.</li>"
-            "<li>Use the original packaging or equivalent anti-static, "
-            "shock-proof material. Damage in transit caused by improper "
-            "packaging is treated as customer-induced damage.</li>"
-            "<li>Ship freight pre-paid unless we agreed otherwise; we pay the "
-            "return of valid warranty claims.</li>"
-            "<li>Back up your data and configuration: we are not liable for "
-            "data loss during service.</li>"
-            "</ul>"
+    @api.depends_context("lang")
+    @api.depends("rma_shipping_instructions")
+    def _compute_rma_shipping_instructions_display(self):
+        # The standard text is code, translated like any other term; a stored
+        # default would exist in the install language only.
+        standard = Markup("<ul>%s</ul>") % Markup().join(
+            Markup("<li>%s</li>") % line for line in (
+                _("Write the RMA number clearly on the outside of the box."),
+                _("Use the original packaging or equivalent anti-static, shock-proof "
+                  "material. Damage in transit caused by improper packaging is "
+                  "treated as customer-induced damage."),
+                _("Ship freight pre-paid unless we agreed otherwise; we pay the "
+                  "return of valid warranty claims."),
+                _("Back up your data and configuration: we are not liable for data "
+                  "loss during service."),
+            )
         )
+        for company in self:
+            own = company.rma_shipping_instructions
+            company.rma_shipping_instructions_display = (
+                standard if is_html_empty(own) else own
+            )

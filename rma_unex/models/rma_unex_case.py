@@ -489,7 +489,15 @@ class RmaUnexCase(models.Model):
         # sudo: tracking values are internal records; only states and dates leave.
         steps = [(self._state_label("sales_review"), self.date_applied)]
         if values:
-            return steps + [(v.new_value_char, v.mail_message_id.date) for v in values]
+            # The tracking keeps the label in the language of whoever made the
+            # change: back to the state, then to the reader's language.
+            states = self._state_by_label()
+            return steps + [
+                (self._state_label(states[v.new_value_char])
+                 if v.new_value_char in states else v.new_value_char,
+                 v.mail_message_id.date)
+                for v in values
+            ]
         # No tracking (records loaded as data): the dates the case keeps.
         units = self._active_units()
         for state, when in (
@@ -567,6 +575,15 @@ class RmaUnexCase(models.Model):
 
     def _state_label(self, state):
         return dict(self._fields["state"]._description_selection(self.env))[state]
+
+    def _state_by_label(self):
+        """{state label in any installed language: state}"""
+        field = self._fields["state"]
+        return {
+            label: state
+            for code, _name in self.env["res.lang"].get_installed()
+            for state, label in field._description_selection(self.with_context(lang=code).env)
+        }
 
     def _transition_label(self, transition):
         return {

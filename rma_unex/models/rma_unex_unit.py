@@ -257,6 +257,7 @@ class RmaUnexUnit(models.Model):
         ),
     ]
 
+    @api.depends_context("lang")  # the product name is translated
     @api.depends("product_id", "lot_id", "mac_address")
     def _compute_display_name(self):
         for unit in self:
