@@ -73,6 +73,7 @@
     "demo": ["demo/rma_unex_demo.xml"],
     "assets": {
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
+        "web.report_assets_common": ["rma_unex/static/src/scss/rma_unex_report.scss"],
     },
     "development_status": "Beta",
     "maintainers": ["rma-unex"],

@@ -161,14 +161,14 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
             # pdftotext maps some glyphs of the CJK font to their Kangxi
             # radical twins (⾞ for 車): NFKC folds them back.
             text = unicodedata.normalize("NFKC", text)
-            # wkhtmltopdf draws the Latin web font as outlines, without text:
-            # only the CJK font is there to read back.
-            for expected in (CUSTOMER_TW, PRODUCT_TW, *labels):
+            for expected in (CUSTOMER_TW, PRODUCT_TW, case.name, self.lot_tw.name, *labels):
                 self.assertIn(expected, text, xmlid)
             fonts = subprocess.run(
                 [pdffonts, "-"], input=pdf, capture_output=True, check=True,
             ).stdout.decode()
-            self.assertRegex(fonts, r"CJK.* yes ", "a CJK font is embedded, not boxes")
+            # the Traditional Chinese face, not the Japanese one fontconfig prefers
+            self.assertRegex(fonts, r"NotoSansCJKtc-\w+ .* yes ", "the CJK font is embedded")
+            self.assertNotIn("CJKjp", fonts)
 
     def test_refusals_in_the_users_language(self):
         """X3 refusals reach a zh_TW user in Chinese, states and actions included."""
