@@ -13,8 +13,22 @@ class IrSequence(models.Model):
         self.ensure_one()
         if count <= 0:
             return []
-        if self.implementation != "standard" or self.use_date_range:
+        if self.use_date_range:
             return [self.next_by_id() for _i in range(count)]
+        if self.implementation == "no_gap":
+            # Lock the row as ir.sequence does for one number, then take them all.
+            self.env.cr.execute(
+                "SELECT number_next FROM ir_sequence WHERE id = %s FOR UPDATE NOWAIT",
+                [self.id],
+            )
+            first = self.env.cr.fetchone()[0]
+            step = self.number_increment
+            self.env.cr.execute(
+                "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s",
+                [step * count, self.id],
+            )
+            self.invalidate_recordset(["number_next"])
+            return [self.get_next_char(first + step * i) for i in range(count)]
         self.env.cr.execute(
             "SELECT nextval(%s) FROM generate_series(1, %s)",
             [f"ir_sequence_{self.id:03d}", count],

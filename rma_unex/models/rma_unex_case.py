@@ -637,19 +637,13 @@ class RmaUnexCase(models.Model):
     def action_authorise(self):
         """Sales review passed (P3.1): issue the RMA number, wait for the goods."""
         self._check_transition("authorise")
+        numbers = self._next_rma_numbers()
+        now = fields.Datetime.now()
         for case in self:
-            number = (
-                self.env["ir.sequence"]
-                .with_company(case.company_id)
-                .next_by_code("rma.unex.case")
-            )
-            if not number:
-                raise UserError(_("The RMA number sequence is missing."))
             case._write_transition(
-                "authorise",
-                {"name": number, "date_authorised": fields.Datetime.now()},
+                "authorise", {"name": numbers[case], "date_authorised": now}
             )
-            case._create_receipt()
+        self._create_receipts()
         self._record_first_response()
         self._send_authorisation()
         return True
@@ -986,22 +980,41 @@ class RmaUnexCase(models.Model):
             ],
         }
 
-    def _create_receipt(self):
-        """The inbound receipt of the authorised units, announced by serial."""
-        self.ensure_one()
-        warehouse = self._rma_warehouse()
+    def _next_rma_numbers(self):
+        """{case: its new RMA number}, one batch per company (P3.1)."""
+        numbers = {}
+        for company in self.company_id:
+            cases = self.filtered(lambda c, company=company: c.company_id == company)
+            # sudo: sales staff issue numbers without rights on sequences.
+            sequence = self.env["ir.sequence"].sudo().search(
+                [("code", "=", "rma.unex.case"), ("company_id", "in", [company.id, False])],
+                order="company_id", limit=1,
+            )
+            if not sequence:
+                raise UserError(_("The RMA number sequence is missing."))
+            numbers.update(zip(cases, sequence._rma_next_batch(len(cases)), strict=True))
+        return numbers
+
+    def _create_receipts(self):
+        """The inbound receipts of the authorised units, announced by serial:
+        one per case, created together."""
         customers = self.env.ref("stock.stock_location_customers")
+        warehouses = {}
+        vals_list = []
+        for case in self:
+            if case.company_id not in warehouses:
+                warehouses[case.company_id] = case._rma_warehouse()
+            warehouse = warehouses[case.company_id]
+            vals_list.append(case._prepare_picking_vals(
+                warehouse.rma_unex_in_type_id, customers, warehouse.rma_location_id,
+                case._active_units(),
+            ))
         # sudo: sales staff authorise; creating the warehouse's transfer is part
         # of that step even without stock rights.
-        picking = self.env["stock.picking"].sudo().create(
-            self._prepare_picking_vals(
-                warehouse.rma_unex_in_type_id, customers, warehouse.rma_location_id,
-                self._active_units(),
-            )
-        )
-        picking.action_confirm()
-        picking._rma_announce_lots()
-        return picking
+        pickings = self.env["stock.picking"].sudo().create(vals_list)
+        pickings.action_confirm()
+        pickings._rma_announce_lots()
+        return pickings
 
     def _units_to_ship(self):
         return self._active_units().filtered(lambda u: u._ships_back())

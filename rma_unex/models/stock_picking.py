@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -63,11 +63,18 @@ class StockPicking(models.Model):
     def _rma_announce_lots(self):
         """Put each unit's known serial on its move line, so the warehouse only
         confirms it or corrects it to what is really in the box."""
+        new_lines = []
         for picking in self:
-            picking._rma_announce_picking_lots()
+            new_lines += picking._rma_announce_picking_lots()
+        if new_lines:
+            # the missing move lines of all the transfers in one create
+            self.env["stock.move.line"].create(new_lines)
 
     def _rma_announce_picking_lots(self):
+        """Write the serials on the existing move lines; return the values of
+        the move lines still to create."""
         self.ensure_one()
+        new_lines = []
         for move in self.move_ids.filtered("rma_unit_id"):
             unit = move.rma_unit_id
             if self.rma_advance or (
@@ -81,14 +88,16 @@ class StockPicking(models.Model):
             if move.move_line_ids:
                 move.move_line_ids[:1].write(line_vals)
             else:
-                move.write({"move_line_ids": [Command.create(dict(
+                new_lines.append(dict(
                     line_vals,
+                    move_id=move.id,
                     product_id=move.product_id.id,
                     product_uom_id=move.product_uom.id,
                     location_id=move.location_id.id,
                     location_dest_id=move.location_dest_id.id,
                     picking_id=move.picking_id.id,
-                ))]})
+                ))
+        return new_lines
 
     @api.model
     def _rma_lot_by_move(self, moves):
