@@ -21,6 +21,7 @@ from . import rma_unex_failure_category
 from . import sale_order
 from . import repair_order
 from . import ir_sequence
+from . import ir_actions_report
 from . import rma_unex_ncr
 from . import rma_unex_capa
 from . import rma_unex_capa_action

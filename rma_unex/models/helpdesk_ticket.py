@@ -275,9 +275,11 @@ class HelpdeskTicket(models.Model):
         if not title:
             errors.append(_("Give the request a short title."))
         product = self.env["product.product"]
-        if values.get("product_id", "").isdigit():
+        product_id = values.get("product_id") or ""
+        # ASCII digits that fit a database id: "²" or 20 digits are no product
+        if product_id.isascii() and product_id.isdigit() and int(product_id) < 2**31:
             product = product.search([
-                ("id", "=", int(values["product_id"])), ("sale_ok", "=", True),
+                ("id", "=", int(product_id)), ("sale_ok", "=", True),
                 ("type", "=", "consu"),
             ])
         if not product:

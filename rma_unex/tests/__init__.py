@@ -14,4 +14,6 @@ from . import test_reports
 from . import test_register_xlsx
 from . import test_portal_tours
 from . import test_background_job
+from . import test_report_routes
 from . import test_i18n
+from . import test_portal_input
