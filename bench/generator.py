@@ -71,6 +71,10 @@ class Generator:
         self.env = env
         self.count = 0
         self.world = 0
+        # A database without demo data has no sender address; both addons'
+        # e-mails need one.
+        env.company.email = "service@bench.example"
+        env.ref("base.user_admin").email = "admin@bench.example"
         self.product = env["product.product"].create(
             {
                 "name": "Bench Router",

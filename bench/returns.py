@@ -5,8 +5,12 @@ announced by serial, authorisation e-mail) -> the warehouse validates the
 receipt (case received).
 OCA rma: an ``rma`` record (partner, product, operation "Repair") -> confirm
 (reception picking) -> the warehouse scans the serial and validates the
-reception (rma received). OCA's core ``rma`` has no serial field on the
-return: the serial is given where the goods arrive, on the move line.
+reception (rma received). OCA rma as installed sends no e-mail; its optional
+confirmation e-mail is sent synchronously (force_send, SMTP) and is not
+measured. rma_unex's authorise step includes queuing its authorisation e-mail
+(P3.1): about 20 of its queries per return. OCA's core ``rma`` has no serial
+field on the return: the serial is given where the goods arrive, on the move
+line.
 
 Every flow runs inside a savepoint that is rolled back, so both addons see the
 same customers, products and serials, and each run starts from the same data.
