@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
@@ -195,6 +196,30 @@ class TestRmaNumber(RmaUnexCommon):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             other._rma_service_write({"name": numbers[0]})
             other.flush_recordset()
+
+    def test_p3_1_batch_authorisation_costs_the_same_per_case(self):
+        """Authorising many cases at once (numbers, receipts, e-mails) takes no
+        more queries per case than authorising two."""
+
+        def queries(count):
+            cases = self.env["rma.unex.case"]
+            for _i in range(count):
+                cases |= self.make_case(
+                    unit_ids=[Command.create({"product_id": self.product.id})]
+                )
+            for case in cases:
+                case.with_user(self.sales)._record_charge_agreement(self.contact_a, "phone")
+            self.flush_tracking()
+            before = self.env.cr.sql_log_count
+            cases.with_user(self.sales).action_authorise()
+            self.flush_tracking()
+            self.assertEqual(set(cases.mapped("state")), {"authorised"})
+            self.assertEqual(len(cases.picking_ids), count)
+            return self.env.cr.sql_log_count - before
+
+        queries(2)  # warm the caches
+        two, eight = queries(2), queries(8)
+        self.assertLessEqual(eight, 4 * two, f"2 cases: {two} queries, 8 cases: {eight}")
 
     def test_p3_1_number_cannot_be_edited_nor_the_case_deleted(self):
         case = self.make_case()
