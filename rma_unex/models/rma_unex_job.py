@@ -30,6 +30,9 @@ LOCK_NAMESPACE = 0x524D41
 # progress together, so a crash never repeats a committed batch.
 RECALL_BATCH = 50
 WARRANTY_BATCH = 500
+# A batch started this many times without finishing (its worker killed by a
+# time or memory limit) fails the job instead of stalling the cron forever.
+MAX_ATTEMPTS = 3
 
 
 class RmaUnexJob(models.Model):
@@ -71,6 +74,10 @@ class RmaUnexJob(models.Model):
     )
     result_message = fields.Char(string="Result", readonly=True, copy=False)
     error_message = fields.Text(string="Error", readonly=True, copy=False)
+    attempts = fields.Integer(
+        readonly=True, copy=False,
+        help="Times the current batch was started without finishing.",
+    )
 
     @api.depends("res_ids")
     def _compute_record_count(self):
@@ -197,7 +204,9 @@ class RmaUnexJob(models.Model):
         self.check_access("read")
         if self.filtered(lambda j: j.state != "failed"):
             raise UserError(_("Only failed jobs can be retried."))
-        self.sudo().write({"state": "queued", "error_message": False, "date_finished": False})
+        self.sudo().write({
+            "state": "queued", "error_message": False, "date_finished": False, "attempts": 0,
+        })
         self.env.ref("rma_unex.ir_cron_rma_unex_job").sudo()._trigger()
         return True
 
@@ -260,8 +269,18 @@ class RmaUnexJob(models.Model):
 
     def _rma_run_batch(self, autocommit):
         self.ensure_one()
+        if self.attempts >= MAX_ATTEMPTS:
+            self._rma_fail(UserError(_(
+                "The job stopped %(count)s times in the same batch, probably on a "
+                "time or memory limit of the server; retry it, or ask an "
+                "administrator to raise the limits.", count=self.attempts)))
+            return
         if self.state == "queued":
             self.write({"state": "running", "date_started": fields.Datetime.now()})
+        self.attempts += 1
+        if autocommit:
+            # counted even if this worker gets killed during the batch
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         # the work runs with the requester's rights, in the job's company
         user_env = self.env(
             user=self.user_id.id, su=False,
@@ -275,6 +294,7 @@ class RmaUnexJob(models.Model):
             else:
                 with self.env.cr.savepoint():
                     handler(user_env)
+            self.attempts = 0
         except Exception as error:  # noqa: BLE001 - any failure is reported on the job
             if autocommit:
                 self.env.cr.rollback()

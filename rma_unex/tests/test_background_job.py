@@ -24,6 +24,12 @@ class TestBackgroundJob(RmaUnexCommon):
         cls.cron = cls.env.ref("rma_unex.ir_cron_rma_unex_job")
         # every selection of two records or more goes to the background
         cls.company.rma_job_threshold = 1
+        # jobs already in the database (a dev database) are left out
+        cls.old_jobs = cls.Job.sudo().search([]).ids
+
+    def new_jobs(self, domain=(), user=None):
+        Job = self.Job.with_user(user) if user else self.Job.sudo()
+        return Job.search([("id", "not in", self.old_jobs), *domain])
 
     def run_jobs(self, max_calls=20):
         """Call the cron method as the cron would, until no job is pending."""
@@ -56,7 +62,7 @@ class TestBackgroundJob(RmaUnexCommon):
         cases = self.make_case(lots=self.lot | self.lot_2) | self.make_case(
             partner=self.customer_b)
         action = self.Job.with_user(user)._rma_export_register(cases.with_user(user))
-        job = self.Job.sudo().search([("user_id", "=", user.id)], limit=1)
+        job = self.new_jobs([("user_id", "=", user.id)])[:1]
         return cases, action, job
 
     # Register ------------------------------------------------------------
@@ -67,7 +73,7 @@ class TestBackgroundJob(RmaUnexCommon):
         action = self.Job.with_user(self.fae)._rma_export_register(case.with_user(self.fae))
         self.assertEqual(action["type"], "ir.actions.report")
         self.assertEqual(action["report_name"], "rma_unex.rma_register_xlsx")
-        self.assertFalse(self.Job.sudo().search_count([]), "no job for a small selection")
+        self.assertFalse(len(self.new_jobs()), "no job for a small selection")
 
     def test_x1_register_request_returns_without_doing_the_work(self):
         triggers_before = self.env["ir.cron.trigger"].search_count(
@@ -154,7 +160,7 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertRefused(
             UserError, lambda: self.Job.with_user(self.fae)._rma_export_register(
                 self.env["rma.unex.case"]),
-            self.Job, lambda _j: self.Job.sudo().search_count([]))
+            self.Job, lambda _j: len(self.new_jobs()))
         _cases, _action, job = self.make_register_job()
         self.run_jobs()
         err = self.assertRefused(UserError, job.with_user(self.fae).action_cancel, job,
@@ -176,10 +182,9 @@ class TestBackgroundJob(RmaUnexCommon):
         _cases, _action, job = self.make_register_job()
         self.run_jobs()
         attachment = job.attachment_id
-        Job = self.env["rma.unex.job"]
-        self.assertEqual(Job.with_user(self.fae).search([]), job)
-        self.assertFalse(Job.with_user(self.sales).search([]), "another user's job is hidden")
-        self.assertEqual(Job.with_user(self.manager).search([]), job, "the manager sees all")
+        self.assertEqual(self.new_jobs(user=self.fae), job)
+        self.assertFalse(self.new_jobs(user=self.sales), "another user's job is hidden")
+        self.assertEqual(self.new_jobs(user=self.manager), job, "the manager sees all")
         for user in (self.sales, self.stranger, self.portal_a):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
@@ -232,6 +237,19 @@ class TestBackgroundJob(RmaUnexCommon):
         self.Job._cron_process_jobs()
         self.assertEqual(first.state, "done")
 
+    def test_x1_a_batch_that_keeps_killing_its_worker_fails_the_job(self):
+        _cases, _action, job = self.make_register_job()
+        # three workers died in this batch (e.g. killed on the time limit)
+        job.write({"state": "running", "attempts": 3})
+        self.Job._cron_process_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("stopped 3 times in the same batch", job.error_message)
+        self.assertFalse(job.attachment_id, "the batch is not tried a fourth time")
+        job.with_user(self.fae).action_retry()
+        self.assertEqual((job.state, job.attempts), ("queued", 0))
+        self.run_jobs()
+        self.assertEqual((job.state, job.attempts), ("done", 0))
+
     # Warranty verification ---------------------------------------------------
 
     def test_p4_1_warranty_verification_in_batches(self):
@@ -242,7 +260,7 @@ class TestBackgroundJob(RmaUnexCommon):
         Job = self.Job.with_user(self.sales)
         action = Job._rma_verify_warranty(units.with_user(self.sales))
         self.assertEqual(action["tag"], "display_notification")
-        job = self.Job.sudo().search([("job_type", "=", "warranty")])
+        job = self.new_jobs([("job_type", "=", "warranty")])
         self.assertEqual((job.state, job.res_ids), ("queued", units.ids))
         self.assertFalse(units.warranty_verified_user_id, "nothing verified by the request")
         with patch(f"{JOB_MODULE}.WARRANTY_BATCH", 2):
@@ -260,7 +278,7 @@ class TestBackgroundJob(RmaUnexCommon):
 
     def test_p4_1_warranty_verification_refusals(self):
         units = self.make_case(lots=self.lot | self.lot_2).unit_ids
-        jobs = lambda _u: self.Job.sudo().search_count([])  # noqa: E731
+        jobs = lambda _u: len(self.new_jobs())  # noqa: E731
         self.assertRefused(AccessError, lambda: self.Job.with_user(self.fae)._rma_verify_warranty(
             units.with_user(self.fae)), units, jobs)
         self.assertRefused(UserError, lambda: self.Job.with_user(self.sales)._rma_verify_warranty(
@@ -275,7 +293,7 @@ class TestBackgroundJob(RmaUnexCommon):
         action = self.Job.with_user(self.sales)._rma_verify_warranty(units.with_user(self.sales))
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(units.warranty_verified_user_id, self.sales)
-        self.assertFalse(self.Job.sudo().search_count([]))
+        self.assertFalse(len(self.new_jobs()))
 
     # Recall ----------------------------------------------------------------
 
@@ -299,10 +317,10 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual((recall.state, len(recall.case_ids)), ("draft", 0),
                          "the request opens no case")
-        job = self.Job.sudo().search([("job_type", "=", "recall")])
+        job = self.new_jobs([("job_type", "=", "recall")])
         self.assertEqual((job.user_id, job.state), (self.quality, "queued"))
         err = self.assertRefused(UserError, recall.action_launch, recall, lambda r: (
-            r.state, self.Job.sudo().search_count([])))
+            r.state, len(self.new_jobs())))
         self.assertIn("already being launched", str(err))
         with patch(f"{JOB_MODULE}.RECALL_BATCH", 1):
             self.Job._cron_process_jobs()  # who gets a case
@@ -328,7 +346,7 @@ class TestBackgroundJob(RmaUnexCommon):
     def test_m11_recall_job_failure_leaves_the_recall_in_draft(self):
         recall, _lots = self.make_recall(delivered=False)
         recall.action_launch()
-        job = self.Job.sudo().search([("job_type", "=", "recall")])
+        job = self.new_jobs([("job_type", "=", "recall")])
         self.run_jobs()
         self.assertEqual(job.state, "failed")
         self.assertEqual(job.error_message,
@@ -342,4 +360,4 @@ class TestBackgroundJob(RmaUnexCommon):
         recall, _lots = self.make_recall()
         self.assertIs(recall.action_launch(), True)
         self.assertEqual((recall.state, len(recall.case_ids)), ("running", 2))
-        self.assertFalse(self.Job.sudo().search_count([]))
+        self.assertFalse(len(self.new_jobs()))
