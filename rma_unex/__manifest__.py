@@ -70,7 +70,11 @@
         "reports/rma_unex_case_templates.xml",
         "reports/rma_unex_quality_templates.xml",
     ],
-    "demo": ["demo/rma_unex_demo.xml"],
+    "demo": [
+        "demo/rma_unex_demo.xml",
+        "demo/rma_unex_demo_sales.xml",
+        "demo/rma_unex_demo_cases.xml",
+    ],
     "assets": {
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
         "web.report_assets_common": ["rma_unex/static/src/scss/rma_unex_report.scss"],

@@ -31,3 +31,4 @@ from . import rma_unex_recall
 from . import rma_unex_job
 from . import rma_unex_supplier_claim
 from . import rma_unex_status_lookup
+from . import rma_unex_demo_loader
