@@ -1,0 +1,116 @@
+"""``-u rma_unex`` on a database with cases in every state keeps everything."""
+
+import subprocess
+
+from conftest import ERROR_LINE, ODOO_SRC, Rpc, WebSession, load_catalogue, make_cases
+
+CASES_PER_STATE = 3
+
+SNAPSHOT = {
+    "cases": "select id, name, state, partner_id, customer_ref, suspended_from_state,"
+    " date_authorised from rma_unex_case order by id",
+    "units": "select id, case_id, product_id, lot_id, mac_address from rma_unex_unit"
+    " order by id",
+    "pickings": "select id, rma_case_id, state from stock_picking"
+    " where rma_case_id is not null order by id",
+    "messages": "select count(*) from mail_message where model = 'rma.unex.case'",
+    "tickets": "select id, tsr_state from helpdesk_ticket order by id",
+    "sequence": "select number_next from ir_sequence where code = 'rma.unex.case'",
+}
+
+
+def snapshot(pg, db):
+    return {key: pg.query(db, sql) for key, sql in SNAPSHOT.items()}
+
+
+def fill_every_state(server, pg):
+    """Real transitions where they are cheap (authorise, cancel); for the
+    later states the scene is set directly, as the unit tests' put_in_state."""
+    admin = Rpc(server, "admin")
+    catalogue = load_catalogue(admin)
+    states = [
+        s
+        for s, _label in admin("rma.unex.case", "fields_get", ["state"])["state"][
+            "selection"
+        ]
+    ]
+    by_state = {}
+    for state in states:
+        by_state[state] = make_cases(admin, catalogue, CASES_PER_STATE)
+        if state != "sales_review" and state != "cancelled":
+            for case_id in by_state[state]:
+                admin("rma.unex.case", "action_authorise", [case_id])
+        if state == "cancelled":
+            admin("rma.unex.case", "action_cancel", by_state[state])
+    for state, ids in by_state.items():
+        if state not in ("sales_review", "authorised", "cancelled"):
+            pg.query(
+                server.db,
+                "update rma_unex_case set state = %s,"
+                " suspended_from_state = case when %s = 'suspended' then 'repair' end"
+                " where id = any(%s) returning id",
+                (state, state, ids),
+            )
+    return states
+
+
+def test_upgrade_keeps_cases_in_every_state(system, scratch_server):
+    pg = system["pg"]
+    server = scratch_server.start()
+    states = fill_every_state(server, pg)
+    server.stop()
+    present = {
+        row[0]
+        for row in pg.query(server.db, "select distinct state from rma_unex_case")
+    }
+    assert present == set(states)
+    before = snapshot(pg, server.db)
+
+    log = scratch_server.log_path.with_name(f"system-upgrade-{server.db}.log")
+    with open(log, "wb") as out:
+        update = subprocess.run(
+            scratch_server.odoo_cmd(
+                "-u",
+                "rma_unex",
+                "--stop-after-init",
+                "--max-cron-threads=0",
+                "--http-port=0",
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=900,
+            env={**pg.env, "PYTHONPATH": str(ODOO_SRC)},
+        )
+    text = log.read_text(errors="replace")
+    assert update.returncode == 0, text[-3000:]
+    assert not ERROR_LINE.search(text), text[-3000:]
+    assert snapshot(pg, server.db) == before
+
+    server.start()
+    since = server.log_offset()
+    admin = Rpc(server, "admin")
+    case_ids = admin("rma.unex.case", "search", [], context={"active_test": False})
+    assert len(case_ids) == len(before["cases"])
+    admin(
+        "rma.unex.case",
+        "get_views",
+        [[False, "form"], [False, "list"], [False, "kanban"]],
+    )
+    names = list(admin("rma.unex.case", "fields_get", [], attributes=["type"]))
+    for start in range(0, len(case_ids), 50):  # every field of every case computes
+        rows = admin(
+            "rma.unex.case", "read", case_ids[start : start + 50], fields=names
+        )
+        assert len(rows) == len(case_ids[start : start + 50])
+    units = admin("rma.unex.unit", "search", [])
+    unit_fields = list(admin("rma.unex.unit", "fields_get", [], attributes=["type"]))
+    admin("rma.unex.unit", "read", units, fields=unit_fields)
+    # the customer's portal still opens each of their cases
+    portal = WebSession(server).login("lumen")
+    mine = Rpc(server, "lumen")("rma.unex.case", "search", [])
+    assert mine
+    for case_id in mine:
+        assert (
+            portal.get(f"/my/rmas/{case_id}", allow_redirects=False).status_code == 200
+        )
+    assert server.errors(since) == []
