@@ -58,6 +58,19 @@ def clone(cr, table, template_id, count, start, overrides, returning=False):
     return [row[0] for row in cr.fetchall()] if returning else []
 
 
+RETURNS_SERIALS = 200
+
+
+def age_days(g):
+    """Delivery date of serial number ``g``: spread over the last three years,
+    except the first serials, kept for the returns benchmark, delivered in the
+    last two months (within the 90 days of warranty)."""
+    return (
+        f"now() - (CASE WHEN {g} <= {RETURNS_SERIALS} THEN mod({g}, 60) "
+        f"ELSE mod({g}, 1095) END) * interval '1 day'"
+    )
+
+
 def cycle(values):
     """SQL expression of g: ``values`` in turn."""
     return f"(ARRAY{list(values)})[1 + mod(g, {len(values)})]"
@@ -155,8 +168,7 @@ class Generator:
             "substr(lpad(upper(to_hex(g)), 6, '0'), 5, 2)"
         )
         name = "'BENCH' || lpad(g::text, 7, '0')"
-        # Deliveries spread over the last three years.
-        when = "now() - mod(g, 1095) * interval '1 day'"
+        when = age_days("g")
         lot_ids = clone(
             cr,
             "stock_lot",
@@ -179,7 +191,7 @@ class Generator:
         overrides = {
             "lot_id": "m.lot_id",
             "move_id": "m.move_id",
-            "date": "now() - mod(m.g, 1095) * interval '1 day'",
+            "date": age_days("m.g"),
         }
         cr.execute(
             f"""INSERT INTO stock_move_line ({", ".join(f'"{c}"' for c in columns)})
@@ -199,12 +211,15 @@ class Generator:
         take the newest ones), so the lookup does the same work at every size."""
         rng = random.Random(seed)
         names = [
-            f"BENCH{rng.randrange(1, max(self.count // 2, 2)):07d}" for _ in range(k)
+            f"BENCH{rng.randrange(RETURNS_SERIALS + 1, self.count // 2):07d}"
+            for _ in range(k)
         ]
         return self.env["stock.lot"].search([("name", "in", names)])
 
     def lots(self, k):
-        """The first ``k`` cloned serials (the same ones at every call)."""
+        """The first ``k`` cloned serials (the same ones at every call),
+        delivered recently and held by no case."""
+        assert k <= RETURNS_SERIALS
         names = [f"BENCH{i:07d}" for i in range(1, k + 1)]
         return self.env["stock.lot"].search([("name", "in", names)], order="name")
 
@@ -368,5 +383,5 @@ class Generator:
                 SELECT {", ".join(overrides.get(c, f't."{c}"') for c in columns)}
                 FROM rma_unex_unit t, unnest(%s::int[]) WITH ORDINALITY AS c(case_id, n)
                 WHERE t.id = %s""",  # noqa: S608 - names from the catalog
-            [self.count - 1, max(self.count - 200, 1), case_ids, unit.id],
+            [self.count - 1, max(self.count - RETURNS_SERIALS, 1), case_ids, unit.id],
         )

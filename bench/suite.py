@@ -170,7 +170,7 @@ def measure_size(env, generator, database, size, flows, returns_sizes):
     for n in returns_sizes:
         lots = generator.lots(n)
         customers = env["res.partner"].browse(generator.customer_ids[1 : n + 1])
-        runs = 3 if n <= 10 else 2
+        runs = 5 if n <= 10 else 2
         for flow_class in flows:
             flow = flow_class(
                 admin_env,
