@@ -23,13 +23,13 @@ def _reason(report):
         reason = longrepr[2]
     else:
         reason = str(longrepr)
-    return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+    return reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
 
 
 class NoSkip:
     def __init__(self, allowed):
         self.allowed = re.compile(allowed) if allowed else None
-        self.bad = []      # (nodeid, reason)
+        self.bad = []  # (nodeid, reason)
         self.tolerated = []
 
     def _record(self, report):
@@ -60,7 +60,9 @@ class NoSkip:
             for nodeid, reason in self.tolerated:
                 terminalreporter.line(f"{nodeid}: {reason}")
         if self.bad:
-            terminalreporter.section("SKIPPED TESTS FAIL THIS RUN", sep="=", red=True, bold=True)
+            terminalreporter.section(
+                "SKIPPED TESTS FAIL THIS RUN", sep="=", red=True, bold=True
+            )
             for nodeid, reason in self.bad:
                 terminalreporter.line(f"SKIPPED {nodeid}: {reason}", red=True)
             terminalreporter.line(

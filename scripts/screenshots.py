@@ -26,24 +26,64 @@ CASES = "/odoo/action-rma_unex.rma_unex_case_action"
 # (file, login, path or (model, domain, path prefix): first matching record)
 SHOTS = [
     ("staff-cases.png", "manager", CASES),
-    ("staff-case-paid-repair.png", "sales",
-     ("rma.unex.case", [("state", "=", "repair"), ("ticket_id", "!=", False)], CASES)),
-    ("staff-case-doa.png", "sales",
-     ("rma.unex.case", [("state", "=", "closed"), ("unit_ids.warranty_status", "=", "doa")],
-      CASES)),
+    (
+        "staff-case-paid-repair.png",
+        "sales",
+        (
+            "rma.unex.case",
+            [("state", "=", "repair"), ("ticket_id", "!=", False)],
+            CASES,
+        ),
+    ),
+    (
+        "staff-case-doa.png",
+        "sales",
+        (
+            "rma.unex.case",
+            [("state", "=", "closed"), ("unit_ids.warranty_status", "=", "doa")],
+            CASES,
+        ),
+    ),
     ("staff-case-qc.png", "quality", ("rma.unex.case", [("state", "=", "qc")], CASES)),
-    ("staff-ncr.png", "quality",
-     ("rma.unex.ncr", [("state", "=", "closed")], "/odoo/action-rma_unex.rma_unex_ncr_action")),
-    ("staff-capa.png", "quality",
-     ("rma.unex.capa", [("state", "=", "verification")],
-      "/odoo/action-rma_unex.rma_unex_capa_action")),
-    ("staff-recall.png", "quality",
-     ("rma.unex.recall", [], "/odoo/action-rma_unex.rma_unex_recall_action")),
-    ("staff-rma-analysis.png", "manager", "/odoo/action-rma_unex.rma_unex_unit_report_action"),
-    ("staff-return-rate.png", "manager",
-     "/odoo/action-rma_unex.rma_unex_return_rate_report_action"),
+    (
+        "staff-ncr.png",
+        "quality",
+        (
+            "rma.unex.ncr",
+            [("state", "=", "closed")],
+            "/odoo/action-rma_unex.rma_unex_ncr_action",
+        ),
+    ),
+    (
+        "staff-capa.png",
+        "quality",
+        (
+            "rma.unex.capa",
+            [("state", "=", "verification")],
+            "/odoo/action-rma_unex.rma_unex_capa_action",
+        ),
+    ),
+    (
+        "staff-recall.png",
+        "quality",
+        ("rma.unex.recall", [], "/odoo/action-rma_unex.rma_unex_recall_action"),
+    ),
+    (
+        "staff-rma-analysis.png",
+        "manager",
+        "/odoo/action-rma_unex.rma_unex_unit_report_action",
+    ),
+    (
+        "staff-return-rate.png",
+        "manager",
+        "/odoo/action-rma_unex.rma_unex_return_rate_report_action",
+    ),
     ("portal-rma-list.png", "lumen", "/my/rmas"),
-    ("portal-rma-page.png", "lumen", ("rma.unex.case", [("state", "=", "quoted")], "/my/rmas")),
+    (
+        "portal-rma-page.png",
+        "lumen",
+        ("rma.unex.case", [("state", "=", "quoted")], "/my/rmas"),
+    ),
     ("portal-request-form.png", "lumen", "/my/support-requests/new"),
     ("portal-zh-rma-list.png", "formosa", "/my/rmas"),
 ]
@@ -58,22 +98,38 @@ class Demo:
     def session(self, login):
         if login not in self.sessions:
             session = requests.Session()
-            reply = session.post(f"{self.base}/web/session/authenticate", json={
-                "jsonrpc": "2.0",
-                "params": {"db": self.db, "login": login, "password": login},
-            }).json()
+            reply = session.post(
+                f"{self.base}/web/session/authenticate",
+                json={
+                    "jsonrpc": "2.0",
+                    "params": {"db": self.db, "login": login, "password": login},
+                },
+            ).json()
             if reply.get("error") or not reply.get("result", {}).get("uid"):
-                raise SystemExit(f"cannot log in as {login} on {self.db} at {self.base}")
+                raise SystemExit(
+                    f"cannot log in as {login} on {self.db} at {self.base}"
+                )
             self.sessions[login] = session
         return self.sessions[login]
 
     def first_id(self, model, domain):
         # The administrator finds the record; the page is opened as the tour's user.
-        reply = self.session("admin").post(f"{self.base}/web/dataset/call_kw", json={
-            "jsonrpc": "2.0",
-            "params": {"model": model, "method": "search", "args": [domain],
-                       "kwargs": {"limit": 1, "order": "id"}},
-        }).json()
+        reply = (
+            self.session("admin")
+            .post(
+                f"{self.base}/web/dataset/call_kw",
+                json={
+                    "jsonrpc": "2.0",
+                    "params": {
+                        "model": model,
+                        "method": "search",
+                        "args": [domain],
+                        "kwargs": {"limit": 1, "order": "id"},
+                    },
+                },
+            )
+            .json()
+        )
         ids = reply.get("result")
         if not ids:
             raise SystemExit(f"no {model} matches {domain}: is this the demo database?")
@@ -93,12 +149,23 @@ class Chromium:
         with socket.socket() as probe:  # a free port: other browsers may be running
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        self.process = subprocess.Popen([
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-            f"--remote-debugging-port={port}", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={tempfile.mkdtemp()}", "about:blank",
-        ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--remote-debugging-port={port}",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tempfile.mkdtemp()}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         tabs = []
         for _attempt in range(50):
             try:
@@ -110,8 +177,13 @@ class Chromium:
         self.ws = websocket.create_connection(tab["webSocketDebuggerUrl"])
         self.counter = iter(range(1, 10**6))
         self.call("Network.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=860,
-                  deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=1280,
+            height=860,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def call(self, method, **params):
         ident = next(self.counter)
@@ -125,8 +197,13 @@ class Chromium:
         # Only the user's session: no language cookie left by another user,
         # so each page shows in the user's own language.
         self.call("Network.clearBrowserCookies")
-        self.call("Network.setCookie", name="session_id", value=session_id,
-                  domain=host, path="/")
+        self.call(
+            "Network.setCookie",
+            name="session_id",
+            value=session_id,
+            domain=host,
+            path="/",
+        )
         self.call("Page.navigate", url=url)
         self.wait_until_rendered()
         data = self.call("Page.captureScreenshot", format="png")["result"]["data"]
@@ -136,7 +213,8 @@ class Chromium:
         """The web client builds its view after the page loaded (and compiles
         the assets on the first visit): wait for a view with data."""
         ready = (
-            "document.readyState === 'complete' && (!document.querySelector('.o_web_client')"
+            "document.readyState === 'complete'"
+            " && (!document.querySelector('.o_web_client')"
             " || (!!document.querySelector('.o_view_controller')"
             " && !document.querySelector('.o_view_nocontent, .o_loading_indicator')))"
         )
@@ -156,7 +234,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8069")
     parser.add_argument("--db", default="rma_unex_demo")
-    parser.add_argument("--only", nargs="*", help="file names to refresh (default: all)")
+    parser.add_argument(
+        "--only", nargs="*", help="file names to refresh (default: all)"
+    )
     args = parser.parse_args()
     demo = Demo(args.base, args.db)
     out = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -168,7 +248,9 @@ def main():
             if args.only and name not in args.only:
                 continue
             url = demo.url(target)
-            browser.shoot(url, demo.session(login).cookies["session_id"], host, out / name)
+            browser.shoot(
+                url, demo.session(login).cookies["session_id"], host, out / name
+            )
             print(out / name, "<-", login, url)
     finally:
         browser.close()

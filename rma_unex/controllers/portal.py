@@ -7,10 +7,15 @@ from odoo.addons.sale.controllers.portal import CustomerPortal
 
 class RmaUnexSalePortal(CustomerPortal):
     @http.route(
-        ["/my/orders/<int:order_id>/rma_po"], type="http", auth="public",
-        methods=["POST"], website=True,
+        ["/my/orders/<int:order_id>/rma_po"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
     )
-    def portal_rma_quote_po(self, order_id, access_token=None, client_order_ref=None, **kw):
+    def portal_rma_quote_po(
+        self, order_id, access_token=None, client_order_ref=None, **kw
+    ):
         """The customer's PO number on their RMA quotation (P4.4)."""
         try:
             order_sudo = self._document_check_access(
@@ -27,12 +32,16 @@ class RmaUnexSalePortal(CustomerPortal):
         ):
             order_sudo.client_order_ref = reference
             order_sudo.message_post(
-                body=_("Purchase order number %(ref)s given on the portal.", ref=reference)
+                body=_(
+                    "Purchase order number %(ref)s given on the portal.", ref=reference
+                )
             )
         return request.redirect(order_sudo.get_portal_url())
 
     @http.route()
-    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+    def portal_quote_accept(
+        self, order_id, access_token=None, name=None, signature=None
+    ):
         """An expired RMA quotation says so, instead of the generic refusal (P4.5)."""
         access_token = access_token or request.httprequest.args.get("access_token")
         try:

@@ -20,8 +20,7 @@ class RmaUnexPortal(CustomerPortal):
         if "rma_count" in counters:
             Case = request.env["rma.unex.case"]
             values["rma_count"] = (
-                Case.search_count(self._rma_domain())
-                if Case.has_access("read") else 0
+                Case.search_count(self._rma_domain()) if Case.has_access("read") else 0
             )
         return values
 
@@ -33,12 +32,20 @@ class RmaUnexPortal(CustomerPortal):
         }
         filters = {
             "all": {"label": _("All"), "domain": []},
-            "open": {"label": _("Open"), "domain": [("state", "not in", CLOSED_STATES)]},
-            "closed": {"label": _("Closed"), "domain": [("state", "in", CLOSED_STATES)]},
+            "open": {
+                "label": _("Open"),
+                "domain": [("state", "not in", CLOSED_STATES)],
+            },
+            "closed": {
+                "label": _("Closed"),
+                "domain": [("state", "in", CLOSED_STATES)],
+            },
         }
         return sortings, filters
 
-    @http.route(["/my/rmas", "/my/rmas/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/rmas", "/my/rmas/page/<int:page>"], type="http", auth="user", website=True
+    )
     def portal_my_rmas(self, page=1, sortby="date", filterby="all", search=None, **kw):
         Case = request.env["rma.unex.case"]
         sortings, filters = self._rma_searchbar()
@@ -47,7 +54,11 @@ class RmaUnexPortal(CustomerPortal):
         domain = self._rma_domain() + filters[filterby]["domain"]
         if search:
             # their own RMA or PO number, or ours (M9)
-            domain += ["|", ("customer_ref", "ilike", search), ("name", "ilike", search)]
+            domain += [
+                "|",
+                ("customer_ref", "ilike", search),
+                ("name", "ilike", search),
+            ]
         pager = portal_pager(
             url="/my/rmas",
             url_args={"sortby": sortby, "filterby": filterby, "search": search or ""},
@@ -56,46 +67,59 @@ class RmaUnexPortal(CustomerPortal):
             step=self._items_per_page,
         )
         cases = Case.search(
-            domain, order=sortings[sortby]["order"], limit=self._items_per_page,
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
             offset=pager["offset"],
         )
         request.session["my_rmas_history"] = cases.ids[:100]
         values = self._prepare_portal_layout_values()
-        values.update({
-            # sudo after the search: the record rules chose the cases; the
-            # customer may read their products and units for display.
-            "cases": cases.sudo(),
-            "page_name": "rma",
-            "pager": pager,
-            "default_url": "/my/rmas",
-            "searchbar_sortings": sortings,
-            "sortby": sortby,
-            "searchbar_filters": filters,
-            "filterby": filterby,
-            "searchbar_inputs": {"all": {"input": "all", "label": _("RMA or your reference")}},
-            "search_in": "all",
-            "search": search or "",
-        })
+        values.update(
+            {
+                # sudo after the search: the record rules chose the cases; the
+                # customer may read their products and units for display.
+                "cases": cases.sudo(),
+                "page_name": "rma",
+                "pager": pager,
+                "default_url": "/my/rmas",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_inputs": {
+                    "all": {"input": "all", "label": _("RMA or your reference")}
+                },
+                "search_in": "all",
+                "search": search or "",
+            }
+        )
         return request.render("rma_unex.portal_my_rmas", values)
 
     @http.route(["/my/rmas/<int:case_id>"], type="http", auth="public", website=True)
     def portal_my_rma(self, case_id, access_token=None, **kw):
         try:
-            case_sudo = self._document_check_access("rma.unex.case", case_id, access_token)
+            case_sudo = self._document_check_access(
+                "rma.unex.case", case_id, access_token
+            )
         except (AccessError, MissingError):
             return request.redirect("/my")
         values = self._get_page_view_values(
-            case_sudo, access_token, {
+            case_sudo,
+            access_token,
+            {
                 "case": case_sudo,
                 "page_name": "rma",
                 "timeline": case_sudo._portal_timeline(),
                 "units": case_sudo.unit_ids,
                 "orders": case_sudo.sale_order_ids.filtered(
-                    lambda o: o.state in ("draft", "sent", "sale")),
+                    lambda o: o.state in ("draft", "sent", "sale")
+                ),
                 "invoices": case_sudo.sale_order_ids.invoice_ids.filtered(
-                    lambda m: m.state == "posted"),
+                    lambda m: m.state == "posted"
+                ),
             },
-            "my_rmas_history", False,
+            "my_rmas_history",
+            False,
         )
         return request.render("rma_unex.portal_my_rma", values)
 
@@ -106,49 +130,76 @@ class RmaUnexPortal(CustomerPortal):
         "pro-forma": "rma_unex.action_report_rma_unex_proforma",
     }
 
-    @http.route(["/my/rmas/<int:case_id>/report/<string:kind>"], type="http",
-                auth="public", website=True)
-    def portal_my_rma_report(self, case_id, kind, access_token=None, report_type="pdf", **kw):
+    @http.route(
+        ["/my/rmas/<int:case_id>/report/<string:kind>"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_rma_report(
+        self, case_id, kind, access_token=None, report_type="pdf", **kw
+    ):
         """The RMA's documents, for its owner only (X2)."""
         if kind not in self._RMA_REPORTS or report_type not in ("pdf", "html"):
             return request.not_found()
         try:
-            case_sudo = self._document_check_access("rma.unex.case", case_id, access_token)
+            case_sudo = self._document_check_access(
+                "rma.unex.case", case_id, access_token
+            )
         except (AccessError, MissingError):
             return request.redirect("/my")
         return self._show_report(
-            model=case_sudo, report_type=report_type,
-            report_ref=self._RMA_REPORTS[kind], download=kw.get("download") == "true",
+            model=case_sudo,
+            report_type=report_type,
+            report_ref=self._RMA_REPORTS[kind],
+            download=kw.get("download") == "true",
         )
 
     # Support request form (P1, P7.2) ----------------------------------
 
     def _tsr_form_values(self, values=None, error=None):
-        products = request.env["product.product"].sudo().search(
-            [("sale_ok", "=", True), ("type", "=", "consu"), ("tracking", "!=", "none")],
-            order="default_code, name",
+        products = (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("sale_ok", "=", True),
+                    ("type", "=", "consu"),
+                    ("tracking", "!=", "none"),
+                ],
+                order="default_code, name",
+            )
         )
         # sudo: the product list of the form is the catalogue of our devices.
         layout = self._prepare_portal_layout_values()
         # sudo: public bulletins are meant for customers (M12).
-        bulletins = request.env["rma.unex.service.bulletin"].sudo().search(
-            [("is_public", "=", True)]
+        bulletins = (
+            request.env["rma.unex.service.bulletin"]
+            .sudo()
+            .search([("is_public", "=", True)])
         )
-        layout.update({
-            "page_name": "support_request",
-            "products": products,
-            "bulletins": bulletins,
-            "form": values or {},
-            "error": error,
-        })
+        layout.update(
+            {
+                "page_name": "support_request",
+                "products": products,
+                "bulletins": bulletins,
+                "form": values or {},
+                "error": error,
+            }
+        )
         return layout
 
     @http.route(["/my/support-requests/new"], type="http", auth="user", website=True)
     def portal_new_support_request(self, **kw):
-        return request.render("rma_unex.portal_support_request_form", self._tsr_form_values())
+        return request.render(
+            "rma_unex.portal_support_request_form", self._tsr_form_values()
+        )
 
     @http.route(
-        ["/my/support-requests/submit"], type="http", auth="user", website=True,
+        ["/my/support-requests/submit"],
+        type="http",
+        auth="user",
+        website=True,
         methods=["POST"],
     )
     def portal_submit_support_request(self, **post):
@@ -161,8 +212,10 @@ class RmaUnexPortal(CustomerPortal):
         try:
             # sudo: portal users do not create tickets themselves; the service
             # method validates every field first and acts for their partner.
-            ticket = request.env["helpdesk.ticket"].sudo()._portal_submit_tsr(
-                partner, post, files
+            ticket = (
+                request.env["helpdesk.ticket"]
+                .sudo()
+                ._portal_submit_tsr(partner, post, files)
             )
         except ValidationError as error:
             request.env.cr.rollback()
@@ -175,14 +228,21 @@ class RmaUnexPortal(CustomerPortal):
 
     # Status without login (M9) ------------------------------------------
 
-    @http.route(["/rma/status"], type="http", auth="public", website=True,
-                methods=["GET", "POST"])
+    @http.route(
+        ["/rma/status"],
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET", "POST"],
+    )
     def rma_status_lookup(self, rma_number=None, identity=None, **kw):
         values = {"rma_number": rma_number or "", "identity": identity or ""}
         if request.httprequest.method == "POST":
             # sudo: anyone may ask; the service returns state and dates only.
-            status, error = request.env["rma.unex.status.lookup"].sudo()._lookup(
-                request.httprequest.remote_addr, rma_number, identity
+            status, error = (
+                request.env["rma.unex.status.lookup"]
+                .sudo()
+                ._lookup(request.httprequest.remote_addr, rma_number, identity)
             )
             values.update(status=status, error=error)
         return request.render("rma_unex.rma_status_lookup", values)

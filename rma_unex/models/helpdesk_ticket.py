@@ -167,7 +167,10 @@ class HelpdeskTicket(models.Model):
                 _("Set the customer contact who accepts the data disclaimer first.")
             )
         self.filtered(lambda t: not t.disclaimer_date)._rma_service_write(
-            {"disclaimer_partner_id": partner.id, "disclaimer_date": fields.Datetime.now()}
+            {
+                "disclaimer_partner_id": partner.id,
+                "disclaimer_date": fields.Datetime.now(),
+            }
         )
 
     def _tsr_missing_fields(self):
@@ -278,10 +281,13 @@ class HelpdeskTicket(models.Model):
         product_id = values.get("product_id") or ""
         # ASCII digits that fit a database id: "²" or 20 digits are no product
         if product_id.isascii() and product_id.isdigit() and int(product_id) < 2**31:
-            product = product.search([
-                ("id", "=", int(product_id)), ("sale_ok", "=", True),
-                ("type", "=", "consu"),
-            ])
+            product = product.search(
+                [
+                    ("id", "=", int(product_id)),
+                    ("sale_ok", "=", True),
+                    ("type", "=", "consu"),
+                ]
+            )
         if not product:
             errors.append(_("Choose the product model from the list."))
         mac = (values.get("mac_address") or "").strip()
@@ -293,67 +299,103 @@ class HelpdeskTicket(models.Model):
                 errors.append(str(error.args[0]))
         if not mac and not serial:
             errors.append(_("Give the MAC address or the serial number of the device."))
-        versions = {f: (values.get(f) or "").strip()[:64]
-                    for f in ("firmware_version", "sdk_version", "driver_version")}
+        versions = {
+            f: (values.get(f) or "").strip()[:64]
+            for f in ("firmware_version", "sdk_version", "driver_version")
+        }
         if not any(versions.values()):
             errors.append(_("Give the firmware, SDK or driver version in use."))
         steps = (values.get("steps_to_reproduce") or "").strip()
         if not steps:
             errors.append(_("Describe the steps to reproduce the issue."))
         if not values.get("disclaimer"):
-            errors.append(_("Accept the data disclaimer: back up your data and "
-                            "configuration; we are not liable for data loss (P1.3)."))
+            errors.append(
+                _(
+                    "Accept the data disclaimer: back up your data and "
+                    "configuration; we are not liable for data loss (P1.3)."
+                )
+            )
         errors += self._portal_check_files(company, files)
         if errors:
             raise ValidationError("\n".join(errors))
 
         lot = self.env["stock.lot"]
         if serial:
-            lot = lot.search([("name", "=", serial), ("product_id", "=", product.id)], limit=1)
+            lot = lot.search(
+                [("name", "=", serial), ("product_id", "=", product.id)], limit=1
+            )
         team = self.env["helpdesk.ticket.team"].search(
             [("company_id", "in", [company.id, False])], limit=1
         )
         description = (values.get("description") or "").strip() or steps
-        ticket = self.create({
-            "name": title[:200],
-            "description": plaintext2html(description[:20000]),
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "team_id": team.id,
-            "channel_id": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web").id,
-            "rma_product_id": product.id,
-            "rma_lot_id": lot.id,
-            "mac_address": mac or False,
-            "steps_to_reproduce": steps[:20000],
-            "sales_document_ref": (values.get("sales_document_ref") or "").strip()[:64],
-            **versions,
-        })
+        ticket = self.create(
+            {
+                "name": title[:200],
+                "description": plaintext2html(description[:20000]),
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "team_id": team.id,
+                "channel_id": self.env.ref(
+                    "helpdesk_mgmt.helpdesk_ticket_channel_web"
+                ).id,
+                "rma_product_id": product.id,
+                "rma_lot_id": lot.id,
+                "mac_address": mac or False,
+                "steps_to_reproduce": steps[:20000],
+                "sales_document_ref": (values.get("sales_document_ref") or "").strip()[
+                    :64
+                ],
+                **versions,
+            }
+        )
         ticket._accept_disclaimer(partner)
         ticket.action_submit_tsr()
         if not lot and serial:
-            ticket.message_post(body=_("Serial number given by the customer: %(serial)s",
-                                       serial=serial))
-        self.env["ir.attachment"].create([
-            {"name": name, "raw": content, "res_model": self._name, "res_id": ticket.id}
-            for name, content in files
-        ])
+            ticket.message_post(
+                body=_("Serial number given by the customer: %(serial)s", serial=serial)
+            )
+        self.env["ir.attachment"].create(
+            [
+                {
+                    "name": name,
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": ticket.id,
+                }
+                for name, content in files
+            ]
+        )
         ticket._notify_portal_submission()
         return ticket
 
     @api.model
     def _portal_check_files(self, company, files):
-        allowed = {ext.strip().lower().lstrip(".")
-                   for ext in (company.rma_portal_file_types or "").split(",") if ext.strip()}
+        allowed = {
+            ext.strip().lower().lstrip(".")
+            for ext in (company.rma_portal_file_types or "").split(",")
+            if ext.strip()
+        }
         limit = (company.rma_portal_max_upload_mb or 10) * 1024 * 1024
         errors = []
         for name, content in files:
             extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
             if extension not in allowed:
-                errors.append(_("%(file)s: this type of file is not accepted (allowed: "
-                                "%(types)s).", file=name, types=", ".join(sorted(allowed))))
+                errors.append(
+                    _(
+                        "%(file)s: this type of file is not accepted (allowed: "
+                        "%(types)s).",
+                        file=name,
+                        types=", ".join(sorted(allowed)),
+                    )
+                )
             elif len(content) > limit:
-                errors.append(_("%(file)s is larger than %(mb)s MB.", file=name,
-                                mb=company.rma_portal_max_upload_mb))
+                errors.append(
+                    _(
+                        "%(file)s is larger than %(mb)s MB.",
+                        file=name,
+                        mb=company.rma_portal_max_upload_mb,
+                    )
+                )
         return errors
 
     def _notify_portal_submission(self):

@@ -15,7 +15,8 @@ class ProductTemplate(models.Model):
         help="Harmonized System code printed on RMA pro-forma invoices (M8).",
     )
     rma_origin_country_id = fields.Many2one(
-        "res.country", string="Country of Origin (RMA)",
+        "res.country",
+        string="Country of Origin (RMA)",
         help="Printed on RMA pro-forma invoices for customs (M8).",
     )
 

@@ -123,11 +123,13 @@ class ResCompany(models.Model):
         help="File extensions customers may attach to a support request.",
     )
     rma_portal_max_upload_mb = fields.Integer(
-        string="Portal Upload Limit (MB)", default=10,
+        string="Portal Upload Limit (MB)",
+        default=10,
         help="Largest file a customer may attach to a support request.",
     )
     rma_job_threshold = fields.Integer(
-        string="Background Job Threshold", default=500,
+        string="Background Job Threshold",
+        default=500,
         help="Larger selections (register rows, recall serials, units to verify) "
         "run as a background job; smaller ones at once.",
     )
@@ -148,8 +150,14 @@ class ResCompany(models.Model):
         self.ensure_one()
         field, xmlid = {
             "repair": ("rma_repair_product_id", "rma_unex.product_rma_repair_labour"),
-            "inspection": ("rma_inspection_product_id", "rma_unex.product_rma_inspection_fee"),
-            "shipping": ("rma_shipping_product_id", "rma_unex.product_rma_return_shipping"),
+            "inspection": (
+                "rma_inspection_product_id",
+                "rma_unex.product_rma_inspection_fee",
+            ),
+            "shipping": (
+                "rma_shipping_product_id",
+                "rma_unex.product_rma_return_shipping",
+            ),
         }[kind]
         return self[field] or self.env.ref(xmlid)
 
@@ -159,15 +167,22 @@ class ResCompany(models.Model):
         # The standard text is code, translated like any other term; a stored
         # default would exist in the install language only.
         standard = Markup("<ul>%s</ul>") % Markup().join(
-            Markup("<li>%s</li>") % line for line in (
+            Markup("<li>%s</li>") % line
+            for line in (
                 _("Write the RMA number clearly on the outside of the box."),
-                _("Use the original packaging or equivalent anti-static, shock-proof "
-                  "material. Damage in transit caused by improper packaging is "
-                  "treated as customer-induced damage."),
-                _("Ship freight pre-paid unless we agreed otherwise; we pay the "
-                  "return of valid warranty claims."),
-                _("Back up your data and configuration: we are not liable for data "
-                  "loss during service."),
+                _(
+                    "Use the original packaging or equivalent anti-static, shock-proof "
+                    "material. Damage in transit caused by improper packaging is "
+                    "treated as customer-induced damage."
+                ),
+                _(
+                    "Ship freight pre-paid unless we agreed otherwise; we pay the "
+                    "return of valid warranty claims."
+                ),
+                _(
+                    "Back up your data and configuration: we are not liable for data "
+                    "loss during service."
+                ),
             )
         )
         for company in self:

@@ -27,7 +27,9 @@ class ResConfigSettings(models.TransientModel):
     rma_quotation_validity_days = fields.Integer(
         related="company_id.rma_quotation_validity_days", readonly=False
     )
-    rma_burn_in_hours = fields.Float(related="company_id.rma_burn_in_hours", readonly=False)
+    rma_burn_in_hours = fields.Float(
+        related="company_id.rma_burn_in_hours", readonly=False
+    )
     rma_repair_product_id = fields.Many2one(
         related="company_id.rma_repair_product_id", readonly=False
     )
@@ -37,8 +39,12 @@ class ResConfigSettings(models.TransientModel):
     rma_shipping_product_id = fields.Many2one(
         related="company_id.rma_shipping_product_id", readonly=False
     )
-    rma_custody_days = fields.Integer(related="company_id.rma_custody_days", readonly=False)
-    rma_advance_cap = fields.Integer(related="company_id.rma_advance_cap", readonly=False)
+    rma_custody_days = fields.Integer(
+        related="company_id.rma_custody_days", readonly=False
+    )
+    rma_advance_cap = fields.Integer(
+        related="company_id.rma_advance_cap", readonly=False
+    )
     rma_advance_return_days = fields.Integer(
         related="company_id.rma_advance_return_days", readonly=False
     )

@@ -34,5 +34,7 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        action["name"] = _("RMA Cases of %(partner)s", partner=self.commercial_partner_id.name)
+        action["name"] = _(
+            "RMA Cases of %(partner)s", partner=self.commercial_partner_id.name
+        )
         return action

@@ -18,19 +18,33 @@ class RmaUnexCapa(models.Model):
     )
     title = fields.Char(required=True, tracking=True)
     state = fields.Selection(
-        [("open", "Open"), ("verification", "Effectiveness Check"), ("closed", "Closed")],
-        default="open", required=True, readonly=True, copy=False, tracking=True, index=True,
+        [
+            ("open", "Open"),
+            ("verification", "Effectiveness Check"),
+            ("closed", "Closed"),
+        ],
+        default="open",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     user_id = fields.Many2one(
-        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
         domain="[('share', '=', False)]",
     )
     ncr_ids = fields.Many2many("rma.unex.ncr", string="NCRs")
     root_cause_method = fields.Selection(
-        [("five_why", "5 Whys"), ("free", "Free text")], default="five_why", required=True
+        [("five_why", "5 Whys"), ("free", "Free text")],
+        default="five_why",
+        required=True,
     )
     why_1 = fields.Char()
     why_2 = fields.Char()
@@ -42,10 +56,14 @@ class RmaUnexCapa(models.Model):
     effectiveness_user_id = fields.Many2one(
         "res.users", string="Verified By", readonly=True, copy=False
     )
-    effectiveness_date = fields.Datetime(string="Verified On", readonly=True, copy=False)
+    effectiveness_date = fields.Datetime(
+        string="Verified On", readonly=True, copy=False
+    )
     effectiveness_result = fields.Selection(
         [("effective", "Effective"), ("not_effective", "Not effective")],
-        readonly=True, copy=False, tracking=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
     )
     effectiveness_note = fields.Text(readonly=True, copy=False)
     date_closed = fields.Datetime(readonly=True, copy=False)
@@ -54,13 +72,17 @@ class RmaUnexCapa(models.Model):
     @api.depends("action_ids.date_done")
     def _compute_open_action_count(self):
         for capa in self:
-            capa.open_action_count = len(capa.action_ids.filtered(lambda a: not a.date_done))
+            capa.open_action_count = len(
+                capa.action_ids.filtered(lambda a: not a.date_done)
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("rma.unex.capa") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("rma.unex.capa") or "/"
+                )
         return super().create(vals_list)
 
     def _check_quality(self, action):
@@ -82,11 +104,18 @@ class RmaUnexCapa(models.Model):
             raise UserError(_("%(capa)s has no action yet.", capa=self.name))
         if self.open_action_count:
             raise UserError(
-                _("%(count)s action(s) of %(capa)s are not done.",
-                  count=self.open_action_count, capa=self.name)
+                _(
+                    "%(count)s action(s) of %(capa)s are not done.",
+                    count=self.open_action_count,
+                    capa=self.name,
+                )
             )
-        if self.root_cause_method == "five_why" and not self.why_1 or (
-            self.root_cause_method == "free" and not (self.root_cause or "").strip()
+        if (
+            self.root_cause_method == "five_why"
+            and not self.why_1
+            or (
+                self.root_cause_method == "free" and not (self.root_cause or "").strip()
+            )
         ):
             raise UserError(_("Record the root cause of %(capa)s.", capa=self.name))
 
@@ -95,17 +124,25 @@ class RmaUnexCapa(models.Model):
         self._check_quality(_("Verify a CAPA"))
         for capa in self:
             if capa.state != "verification":
-                raise UserError(_("%(capa)s is not waiting for its effectiveness check.",
-                                  capa=capa.name))
+                raise UserError(
+                    _(
+                        "%(capa)s is not waiting for its effectiveness check.",
+                        capa=capa.name,
+                    )
+                )
         if result not in ("effective", "not_effective") or not (note or "").strip():
-            raise UserError(_("Give the result of the effectiveness check and how it was checked."))
-        self.write({
-            "effectiveness_user_id": self.env.user.id,
-            "effectiveness_date": fields.Datetime.now(),
-            "effectiveness_result": result,
-            "effectiveness_note": note,
-            "state": "verification" if result == "effective" else "open",
-        })
+            raise UserError(
+                _("Give the result of the effectiveness check and how it was checked.")
+            )
+        self.write(
+            {
+                "effectiveness_user_id": self.env.user.id,
+                "effectiveness_date": fields.Datetime.now(),
+                "effectiveness_result": result,
+                "effectiveness_note": note,
+                "state": "verification" if result == "effective" else "open",
+            }
+        )
         return True
 
     def action_close(self):
@@ -115,7 +152,10 @@ class RmaUnexCapa(models.Model):
             capa._check_actions_done()
             if capa.effectiveness_result != "effective":
                 raise UserError(
-                    _("%(capa)s closes after a positive effectiveness check.", capa=capa.name)
+                    _(
+                        "%(capa)s closes after a positive effectiveness check.",
+                        capa=capa.name,
+                    )
                 )
         self.write({"state": "closed", "date_closed": fields.Datetime.now()})
         return True

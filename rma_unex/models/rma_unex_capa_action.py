@@ -9,10 +9,13 @@ class RmaUnexCapaAction(models.Model):
     _description = "CAPA Action"
     _order = "date_due, id"
 
-    capa_id = fields.Many2one("rma.unex.capa", required=True, ondelete="cascade", index=True)
+    capa_id = fields.Many2one(
+        "rma.unex.capa", required=True, ondelete="cascade", index=True
+    )
     action_type = fields.Selection(
         [("corrective", "Corrective"), ("preventive", "Preventive")],
-        default="corrective", required=True,
+        default="corrective",
+        required=True,
     )
     description = fields.Text(required=True)
     user_id = fields.Many2one(

@@ -65,19 +65,27 @@ class RmaUnexDemoLoader(models.AbstractModel):
         return records.with_user(self._user(login))
 
     def _stock_location(self):
-        return self.env["stock.warehouse"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        ).lot_stock_id
+        return (
+            self.env["stock.warehouse"]
+            .search([("company_id", "=", self.env.company.id)], limit=1)
+            .lot_stock_id
+        )
 
     def _put_in_stock(self, lots):
         """One quant per new serial, in one create (as the stock update of a
         receipt would leave it; the lots have no stock anywhere yet)."""
         location = self._stock_location()
-        self.env["stock.quant"].sudo().create([
-            {"product_id": lot.product_id.id, "location_id": location.id,
-             "lot_id": lot.id, "quantity": 1.0}
-            for lot in lots
-        ])
+        self.env["stock.quant"].sudo().create(
+            [
+                {
+                    "product_id": lot.product_id.id,
+                    "location_id": location.id,
+                    "lot_id": lot.id,
+                    "quantity": 1.0,
+                }
+                for lot in lots
+            ]
+        )
 
     # ------------------------------------------------------------------
     # Sales history: a year of delivered sale orders
@@ -94,7 +102,10 @@ class RmaUnexDemoLoader(models.AbstractModel):
             grouped.setdefault(key, self.env["stock.lot"])
             grouped[key] |= self.env["stock.lot"].browse(lot_id)
         self._sell_and_deliver(
-            [(self.env["res.partner"].browse(p), day, lots) for (p, day), lots in grouped.items()]
+            [
+                (self.env["res.partner"].browse(p), day, lots)
+                for (p, day), lots in grouped.items()
+            ]
         )
 
     @api.model
@@ -114,16 +125,24 @@ class RmaUnexDemoLoader(models.AbstractModel):
             seq = counters[product_xmlid] = counters.get(product_xmlid, 0x100) + 1
             oui = blocks[min(block, len(blocks) - 1)]
             mac = ":".join(
-                [oui[0:2], oui[2:4], oui[4:6], f"{mac_byte:02X}", f"{seq >> 8:02X}",
-                 f"{seq & 0xFF:02X}"]
+                [
+                    oui[0:2],
+                    oui[2:4],
+                    oui[4:6],
+                    f"{mac_byte:02X}",
+                    f"{seq >> 8:02X}",
+                    f"{seq & 0xFF:02X}",
+                ]
             )
-            lot_vals.append({
-                "name": f"{prefix}{day:%y}{chr(ord('A') + day.month - 1)}{seq:05d}",
-                "product_id": product.id,
-                "mac_address": mac,
-                "firmware_version": firmwares[seq % len(firmwares)],
-                "company_id": self.env.company.id,
-            })
+            lot_vals.append(
+                {
+                    "name": f"{prefix}{day:%y}{chr(ord('A') + day.month - 1)}{seq:05d}",
+                    "product_id": product.id,
+                    "mac_address": mac,
+                    "firmware_version": firmwares[seq % len(firmwares)],
+                    "company_id": self.env.company.id,
+                }
+            )
             return len(lot_vals) - 1
 
         for months_ago in range(months, 0, -1):
@@ -143,8 +162,10 @@ class RmaUnexDemoLoader(models.AbstractModel):
         ]
         lots = self.env["stock.lot"].create(lot_vals)
         self._sell_and_deliver(
-            [(partner, day, lots.browse([lots[i].id for i in indexes]))
-             for partner, day, indexes in plan]
+            [
+                (partner, day, lots.browse([lots[i].id for i in indexes]))
+                for partner, day, indexes in plan
+            ]
         )
         self._put_in_stock(lots.browse([lots[i].id for i in spares]))
 
@@ -152,38 +173,50 @@ class RmaUnexDemoLoader(models.AbstractModel):
         """Confirm one sale order per (customer, day, lots), deliver exactly
         those serials and backdate order and delivery to the day."""
         orders = sorted(orders, key=lambda o: o[1])
-        sale_orders = self.env["sale.order"].create([
-            {
-                "partner_id": partner.id,
-                "user_id": self._user("sales").id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_uom_qty": len(group)})
-                    for product, group in lots.grouped("product_id").items()
-                ],
-            }
-            for partner, _day, lots in orders
-        ])
+        sale_orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "user_id": self._user("sales").id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": len(group)}
+                        )
+                        for product, group in lots.grouped("product_id").items()
+                    ],
+                }
+                for partner, _day, lots in orders
+            ]
+        )
         sale_orders.action_confirm()
         # In stock only now, so that confirming reserved nothing: each
         # delivery gets exactly its serials below.
-        self._put_in_stock(self.env["stock.lot"].union(*(lots for _p, _d, lots in orders)))
+        self._put_in_stock(
+            self.env["stock.lot"].union(*(lots for _p, _d, lots in orders))
+        )
         pickings = self.env["stock.picking"]
         for order, (_partner, _day, lots) in zip(sale_orders, orders, strict=True):
             picking = order.picking_ids
             for move in picking.move_ids:
-                move.write({
-                    "move_line_ids": [
-                        Command.create({
-                            "product_id": lot.product_id.id,
-                            "lot_id": lot.id,
-                            "quantity": 1,
-                            "location_id": picking.location_id.id,
-                            "location_dest_id": picking.location_dest_id.id,
-                        })
-                        for lot in lots.filtered(lambda serial, m=move: serial.product_id == m.product_id)
-                    ],
-                    "picked": True,
-                })
+                move.write(
+                    {
+                        "move_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": lot.product_id.id,
+                                    "lot_id": lot.id,
+                                    "quantity": 1,
+                                    "location_id": picking.location_id.id,
+                                    "location_dest_id": picking.location_dest_id.id,
+                                }
+                            )
+                            for lot in lots.filtered(
+                                lambda serial, m=move: serial.product_id == m.product_id
+                            )
+                        ],
+                        "picked": True,
+                    }
+                )
             pickings |= picking
         pickings.with_context(skip_backorder=True).button_validate()
         for order, (_partner, day, _lots) in zip(sale_orders, orders, strict=True):
@@ -206,17 +239,24 @@ class RmaUnexDemoLoader(models.AbstractModel):
         values = dict(values)
         unit_defaults = values.pop("unit_values", {})
         lots = self.env["stock.lot"].browse(values.pop("lot_ids", []))
-        values.setdefault("unit_ids", [
-            Command.create(dict(unit_defaults, product_id=lot.product_id.id, lot_id=lot.id))
-            for lot in lots
-        ])
+        values.setdefault(
+            "unit_ids",
+            [
+                Command.create(
+                    dict(unit_defaults, product_id=lot.product_id.id, lot_id=lot.id)
+                )
+                for lot in lots
+            ],
+        )
         case = self._as(self.env["rma.unex.case"], "sales").create(values)
         return self._play(case, steps)
 
     @api.model
     def _demo_ticket_case(self, ticket_id, steps):
         """Play ``steps`` on the case an escalated support request opened."""
-        case = self.env["rma.unex.case"].search([("ticket_id", "=", ticket_id)], limit=1)
+        case = self.env["rma.unex.case"].search(
+            [("ticket_id", "=", ticket_id)], limit=1
+        )
         return self._play(case, steps)
 
     @api.model
@@ -304,7 +344,9 @@ class RmaUnexDemoLoader(models.AbstractModel):
     def _step_invoice(self, case):
         """Accounting invoices the confirmed orders of the case and posts them."""
         self._as(case, "warehouse").action_create_invoices()
-        invoices = case.sale_order_ids.invoice_ids.filtered(lambda m: m.state == "draft")
+        invoices = case.sale_order_ids.invoice_ids.filtered(
+            lambda m: m.state == "draft"
+        )
         self._as(invoices, "warehouse").action_post()
 
     def _step_advance(self, case):
@@ -325,23 +367,31 @@ class RmaUnexDemoLoader(models.AbstractModel):
         first one."""
         today = fields.Date.context_today(self)
         products = self.env["product.product"].browse(values["product_ids"])
-        lines = self.env["stock.move.line"].search([
-            ("product_id", "in", products.ids),
-            ("state", "=", "done"),
-            ("location_dest_id.usage", "=", "customer"),
-            ("date", ">=", today - relativedelta(days=first_delivered_days)),
-            ("date", "<=", today - relativedelta(days=last_delivered_days)),
-        ])
+        lines = self.env["stock.move.line"].search(
+            [
+                ("product_id", "in", products.ids),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+                ("date", ">=", today - relativedelta(days=first_delivered_days)),
+                ("date", "<=", today - relativedelta(days=last_delivered_days)),
+            ]
+        )
         names = sorted(lines.lot_id.mapped("name"))
         if not names:
-            raise UserError(_("No %(products)s was delivered in that period.",
-                              products=", ".join(products.mapped("display_name"))))
-        recall = self._as(self.env["rma.unex.recall"], "quality").create(dict(
-            values,
-            product_ids=[Command.set(products.ids)],
-            serial_from=names[0],
-            serial_to=names[-1],
-        ))
+            raise UserError(
+                _(
+                    "No %(products)s was delivered in that period.",
+                    products=", ".join(products.mapped("display_name")),
+                )
+            )
+        recall = self._as(self.env["rma.unex.recall"], "quality").create(
+            dict(
+                values,
+                product_ids=[Command.set(products.ids)],
+                serial_from=names[0],
+                serial_to=names[-1],
+            )
+        )
         recall.action_launch()
         cases = recall.case_ids.sorted("id")
         self._play(cases[:1], steps)
@@ -361,26 +411,39 @@ class RmaUnexDemoLoader(models.AbstractModel):
         ncr.write(values)
         ncr.action_investigate()
         capa = self._as(
-            self.env["rma.unex.capa"].browse(ncr.action_create_capa()["res_id"]), "quality"
+            self.env["rma.unex.capa"].browse(ncr.action_create_capa()["res_id"]),
+            "quality",
         )
         today = fields.Date.context_today(self)
-        capa.write(dict(capa_values, action_ids=[
-            Command.create({
-                "action_type": kind,
-                "description": description,
-                "user_id": self._user(login).id,
-                "date_due": today + relativedelta(days=due_days),
-            })
-            for kind, description, login, due_days, _done in actions
-        ]))
-        done = [a for a, spec in zip(capa.action_ids.sorted("id"), actions, strict=True) if spec[4]]
+        capa.write(
+            dict(
+                capa_values,
+                action_ids=[
+                    Command.create(
+                        {
+                            "action_type": kind,
+                            "description": description,
+                            "user_id": self._user(login).id,
+                            "date_due": today + relativedelta(days=due_days),
+                        }
+                    )
+                    for kind, description, login, due_days, _done in actions
+                ],
+            )
+        )
+        done = [
+            a
+            for a, spec in zip(capa.action_ids.sorted("id"), actions, strict=True)
+            if spec[4]
+        ]
         self.env["rma.unex.capa.action"].union(*done).action_done()
         if outcome in ("verification", "closed"):
             capa.action_request_verification()
             ncr.action_close()
         if outcome == "closed":
             capa._verify_effectiveness(
-                "effective", "No failure of this kind in the returns of the last 60 days."
+                "effective",
+                "No failure of this kind in the returns of the last 60 days.",
             )
             capa.action_close()
         return ncr.id

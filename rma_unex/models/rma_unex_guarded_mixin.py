@@ -30,8 +30,9 @@ class RmaUnexGuardedMixin(models.AbstractModel):
         touched = self._rma_protected_fields & set(fnames)
         if touched:
             labels = ", ".join(
-                sorted(self._fields[f].get_description(self.env)["string"]
-                       for f in touched)
+                sorted(
+                    self._fields[f].get_description(self.env)["string"] for f in touched
+                )
             )
             raise UserError(
                 _(

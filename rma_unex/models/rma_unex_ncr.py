@@ -18,26 +18,45 @@ class RmaUnexNcr(models.Model):
         string="NCR Number", required=True, readonly=True, copy=False, default="/"
     )
     state = fields.Selection(
-        [("open", "Open"), ("investigation", "Under Investigation"), ("closed", "Closed")],
-        default="open", required=True, readonly=True, copy=False, tracking=True, index=True,
+        [
+            ("open", "Open"),
+            ("investigation", "Under Investigation"),
+            ("closed", "Closed"),
+        ],
+        default="open",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     user_id = fields.Many2one(
-        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
         domain="[('share', '=', False)]",
     )
     unit_ids = fields.Many2many("rma.unex.unit", string="RMA Units", check_company=True)
-    case_ids = fields.Many2many("rma.unex.case", compute="_compute_case_ids", string="RMA Cases")
+    case_ids = fields.Many2many(
+        "rma.unex.case", compute="_compute_case_ids", string="RMA Cases"
+    )
     product_id = fields.Many2one("product.product", tracking=True, check_company=True)
     lot_ids = fields.Many2many("stock.lot", string="Lots / Serials", check_company=True)
     supplier_id = fields.Many2one(
-        "res.partner", string="Supplier (Original Factory)", tracking=True, check_company=True
+        "res.partner",
+        string="Supplier (Original Factory)",
+        tracking=True,
+        check_company=True,
     )
     severity = fields.Selection(
         [("minor", "Minor"), ("major", "Major"), ("critical", "Critical")],
-        default="major", required=True, tracking=True,
+        default="major",
+        required=True,
+        tracking=True,
     )
     description = fields.Html(required=True)
     containment = fields.Html(string="Containment Actions")
@@ -60,22 +79,32 @@ class RmaUnexNcr(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    vals.get("company_id") or self.env.company
-                ).next_by_code("rma.unex.ncr") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(vals.get("company_id") or self.env.company)
+                    .next_by_code("rma.unex.ncr")
+                    or "/"
+                )
         return super().create(vals_list)
 
     def _check_state(self, allowed, action):
         for ncr in self:
             if ncr.state not in allowed:
                 raise UserError(
-                    _("%(ncr)s is %(state)s: you cannot %(action)s it.",
-                      ncr=ncr.name, action=action,
-                      state=dict(self._fields["state"]._description_selection(self.env))[ncr.state])
+                    _(
+                        "%(ncr)s is %(state)s: you cannot %(action)s it.",
+                        ncr=ncr.name,
+                        action=action,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[ncr.state],
+                    )
                 )
 
     def action_investigate(self):
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Investigate an NCR"))
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_QUALITY,), _("Investigate an NCR")
+        )
         self._check_state(("open",), _("start investigating"))
         self.state = "investigation"
         return True
@@ -86,13 +115,19 @@ class RmaUnexNcr(models.Model):
         self._check_state(("open", "investigation"), _("close"))
         for ncr in self:
             if not ncr.containment or ncr.containment == "<p><br></p>":
-                raise UserError(_("Record the containment actions of %(ncr)s before closing it.",
-                                  ncr=ncr.name))
+                raise UserError(
+                    _(
+                        "Record the containment actions of %(ncr)s before closing it.",
+                        ncr=ncr.name,
+                    )
+                )
             if not ncr.capa_ids:
                 raise UserError(
-                    _("Link %(ncr)s to a CAPA so that the failure does not recur "
+                    _(
+                        "Link %(ncr)s to a CAPA so that the failure does not recur "
                         "(P7.6).",
-                      ncr=ncr.name)
+                        ncr=ncr.name,
+                    )
                 )
         self.write({"state": "closed", "date_closed": fields.Datetime.now()})
         return True
@@ -100,9 +135,11 @@ class RmaUnexNcr(models.Model):
     def action_create_capa(self):
         self.ensure_one()
         self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Open a CAPA"))
-        capa = self.env["rma.unex.capa"].create({
-            "title": _("CAPA for %(ncr)s", ncr=self.name),
-            "ncr_ids": [fields.Command.link(self.id)],
-            "company_id": self.company_id.id,
-        })
+        capa = self.env["rma.unex.capa"].create(
+            {
+                "title": _("CAPA for %(ncr)s", ncr=self.name),
+                "ncr_ids": [fields.Command.link(self.id)],
+                "company_id": self.company_id.id,
+            }
+        )
         return capa._get_records_action()

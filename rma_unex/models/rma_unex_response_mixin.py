@@ -23,11 +23,18 @@ class RmaUnexResponseMixin(models.AbstractModel):
     first_response_date = fields.Datetime(copy=False, readonly=True)
     response_result = fields.Selection(
         [("met", "Met"), ("missed", "Missed")],
-        copy=False, readonly=True, index=True,
+        copy=False,
+        readonly=True,
+        index=True,
         help="Whether the first response came before the deadline.",
     )
     response_status = fields.Selection(
-        [("met", "Met"), ("missed", "Missed"), ("overdue", "Overdue"), ("open", "Open")],
+        [
+            ("met", "Met"),
+            ("missed", "Missed"),
+            ("overdue", "Overdue"),
+            ("open", "Open"),
+        ],
         compute="_compute_response_status",
     )
     response_warning_sent = fields.Boolean(copy=False, readonly=True)
@@ -66,9 +73,13 @@ class RmaUnexResponseMixin(models.AbstractModel):
         ]
         if (operator == "=") == value:
             return overdue
-        return ["|", ("first_response_date", "!=", False), "|",
-                ("response_deadline", "=", False),
-                ("response_deadline", ">=", fields.Datetime.now())]
+        return [
+            "|",
+            ("first_response_date", "!=", False),
+            "|",
+            ("response_deadline", "=", False),
+            ("response_deadline", ">=", fields.Datetime.now()),
+        ]
 
     def _start_response_clock(self, start=None):
         start = start or fields.Datetime.now()
@@ -82,7 +93,10 @@ class RmaUnexResponseMixin(models.AbstractModel):
         for record in self.filtered(lambda r: not r.first_response_date):
             met = not record.response_deadline or now <= record.response_deadline
             record._rma_service_write(
-                {"first_response_date": now, "response_result": "met" if met else "missed"}
+                {
+                    "first_response_date": now,
+                    "response_result": "met" if met else "missed",
+                }
             )
 
     def _response_assignee(self):
@@ -94,11 +108,13 @@ class RmaUnexResponseMixin(models.AbstractModel):
     def _cron_response_warnings(self):
         """Warn assignees before a first response falls due (P1.5)."""
         now = fields.Datetime.now()
-        candidates = self.search([
-            ("first_response_date", "=", False),
-            ("response_deadline", "!=", False),
-            ("response_warning_sent", "=", False),
-        ])
+        candidates = self.search(
+            [
+                ("first_response_date", "=", False),
+                ("response_deadline", "!=", False),
+                ("response_warning_sent", "=", False),
+            ]
+        )
         for record in candidates:
             warn_from = record.response_deadline - timedelta(
                 hours=record.company_id.rma_response_warning_hours
@@ -110,7 +126,9 @@ class RmaUnexResponseMixin(models.AbstractModel):
                 "mail.mail_activity_data_todo",
                 user_id=assignee.id,
                 date_deadline=record.response_deadline.date(),
-                summary=_("First response due %(deadline)s", deadline=record.response_deadline),
+                summary=_(
+                    "First response due %(deadline)s", deadline=record.response_deadline
+                ),
             )
             record._rma_service_write({"response_warning_sent": True})
 

@@ -15,11 +15,17 @@ class RmaUnexSampleTest(models.Model):
     _inherit = ["mail.thread"]
     _order = "date_sent desc, id desc"
 
-    unit_id = fields.Many2one("rma.unex.unit", required=True, index=True, ondelete="restrict")
+    unit_id = fields.Many2one(
+        "rma.unex.unit", required=True, index=True, ondelete="restrict"
+    )
     case_id = fields.Many2one(related="unit_id.case_id", store=True, index=True)
     company_id = fields.Many2one(related="unit_id.company_id", store=True)
-    lab_id = fields.Many2one("res.partner", string="Laboratory", required=True, tracking=True)
-    date_sent = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    lab_id = fields.Many2one(
+        "res.partner", string="Laboratory", required=True, tracking=True
+    )
+    date_sent = fields.Date(
+        required=True, default=fields.Date.context_today, tracking=True
+    )
     tracking_ref = fields.Char(string="Tracking Reference")
     date_expected = fields.Date(string="Result Expected")
     date_result = fields.Date(string="Result Received", readonly=True, tracking=True)
@@ -27,7 +33,10 @@ class RmaUnexSampleTest(models.Model):
     report_attachment_ids = fields.Many2many("ir.attachment", string="Lab Report")
     state = fields.Selection(
         [("at_lab", "At the lab"), ("concluded", "Concluded")],
-        default="at_lab", required=True, readonly=True, tracking=True,
+        default="at_lab",
+        required=True,
+        readonly=True,
+        tracking=True,
     )
     applied_to_fa = fields.Boolean(readonly=True, copy=False)
 
@@ -37,32 +46,62 @@ class RmaUnexSampleTest(models.Model):
             test.display_name = f"{test.unit_id.display_name} @ {test.lab_id.name}"
 
     def _record_result(self, conclusion, attachments=None):
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Record a lab result"))
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_QUALITY,), _("Record a lab result")
+        )
         if self.filtered(lambda t: t.state != "at_lab"):
             raise UserError(_("This sample's result is already recorded."))
         if not (conclusion or "").strip():
             raise UserError(_("Record what the lab concluded."))
-        self.write({"conclusion": conclusion, "date_result": fields.Date.context_today(self),
-                    "state": "concluded"})
+        self.write(
+            {
+                "conclusion": conclusion,
+                "date_result": fields.Date.context_today(self),
+                "state": "concluded",
+            }
+        )
         if attachments:
-            self.write({"report_attachment_ids": [fields.Command.link(a.id) for a in attachments]})
+            self.write(
+                {
+                    "report_attachment_ids": [
+                        fields.Command.link(a.id) for a in attachments
+                    ]
+                }
+            )
         return True
 
     def action_apply_to_fa(self):
         """Feed the lab's conclusion into the unit's failure analysis (P7.4 → P5.1)."""
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Update a failure analysis"))
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_QUALITY,), _("Update a failure analysis")
+        )
         for test in self:
             if test.state != "concluded":
                 raise UserError(_("The lab has not concluded yet."))
             unit = test.unit_id
-            findings = "\n".join(filter(None, [
-                unit.fa_findings,
-                _("Lab %(lab)s (%(date)s): %(conclusion)s", lab=test.lab_id.name,
-                  date=test.date_result, conclusion=test.conclusion),
-            ]))
-            unit._rma_service_write({"fa_findings": findings,
-                                     "fa_root_cause": unit.fa_root_cause or test.conclusion})
+            findings = "\n".join(
+                filter(
+                    None,
+                    [
+                        unit.fa_findings,
+                        _(
+                            "Lab %(lab)s (%(date)s): %(conclusion)s",
+                            lab=test.lab_id.name,
+                            date=test.date_result,
+                            conclusion=test.conclusion,
+                        ),
+                    ],
+                )
+            )
+            unit._rma_service_write(
+                {
+                    "fa_findings": findings,
+                    "fa_root_cause": unit.fa_root_cause or test.conclusion,
+                }
+            )
             test.applied_to_fa = True
-            unit.case_id.message_post(body=Markup(_("Lab result of %s added to the failure analysis."))
-                                      % unit.display_name)
+            unit.case_id.message_post(
+                body=Markup(_("Lab result of %s added to the failure analysis."))
+                % unit.display_name
+            )
         return True

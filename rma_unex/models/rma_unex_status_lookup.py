@@ -22,15 +22,21 @@ class RmaUnexStatusLookup(models.Model):
         """The unit's status, or an error message. Called with sudo by the
         public route: nothing but the state and dates leaves this method."""
         since = fields.Datetime.now() - timedelta(minutes=1)
-        misses = self.search_count([
-            ("ip_address", "=", ip_address), ("found", "=", False), ("create_date", ">=", since),
-        ])
+        misses = self.search_count(
+            [
+                ("ip_address", "=", ip_address),
+                ("found", "=", False),
+                ("create_date", ">=", since),
+            ]
+        )
         if misses >= MAX_MISSES_PER_MINUTE:
             return None, _("Too many attempts; try again in a minute.")
         unit = self._find_unit((rma_number or "").strip(), (identity or "").strip())
         self.create({"ip_address": ip_address, "found": bool(unit)})
         if not unit:
-            return None, _("No RMA unit matches this RMA number and serial number or MAC address.")
+            return None, _(
+                "No RMA unit matches this RMA number and serial number or MAC address."
+            )
         case = unit.case_id
         return {
             "rma": case.name,
@@ -45,7 +51,9 @@ class RmaUnexStatusLookup(models.Model):
     def _find_unit(self, rma_number, identity):
         if not rma_number or not identity:
             return self.env["rma.unex.unit"]
-        case = self.env["rma.unex.case"].search([("name", "=ilike", rma_number)], limit=1)
+        case = self.env["rma.unex.case"].search(
+            [("name", "=ilike", rma_number)], limit=1
+        )
         if not case:
             return self.env["rma.unex.unit"]
         try:
@@ -53,10 +61,14 @@ class RmaUnexStatusLookup(models.Model):
         except Exception:  # noqa: BLE001 - not a MAC: then it is a serial
             mac = False
         return case.unit_ids.filtered(
-            lambda u: (mac and u.mac_address == mac)
-            or (u.lot_id.name or "").lower() == identity.lower()
+            lambda u: (
+                (mac and u.mac_address == mac)
+                or (u.lot_id.name or "").lower() == identity.lower()
+            )
         )[:1]
 
     @api.autovacuum
     def _gc_old_lookups(self):
-        self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=1))]).unlink()
+        self.search(
+            [("create_date", "<", fields.Datetime.now() - timedelta(days=1))]
+        ).unlink()

@@ -13,7 +13,9 @@ class RmaUnexSupplierClaim(models.Model):
     _inherit = ["mail.thread"]
     _order = "id desc"
 
-    name = fields.Char(required=True, default=lambda self: _("New claim"), tracking=True)
+    name = fields.Char(
+        required=True, default=lambda self: _("New claim"), tracking=True
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
@@ -34,16 +36,25 @@ class RmaUnexSupplierClaim(models.Model):
         currency_field="currency_id", compute="_compute_recovered_amount", store=True
     )
     state = fields.Selection(
-        [("draft", "Draft"), ("claimed", "Claimed"), ("recovered", "Recovered"),
-         ("rejected", "Rejected")],
-        default="draft", required=True, readonly=True, tracking=True,
+        [
+            ("draft", "Draft"),
+            ("claimed", "Claimed"),
+            ("recovered", "Recovered"),
+            ("rejected", "Rejected"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
     )
 
     @api.depends("credit_note_id.amount_total", "credit_note_id.state")
     def _compute_recovered_amount(self):
         for claim in self:
             credit = claim.credit_note_id
-            claim.recovered_amount = credit.amount_total if credit.state == "posted" else 0.0
+            claim.recovered_amount = (
+                credit.amount_total if credit.state == "posted" else 0.0
+            )
 
     def _check_quality(self, action):
         self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), action)
@@ -54,7 +65,9 @@ class RmaUnexSupplierClaim(models.Model):
             if claim.state != "draft":
                 raise UserError(_("Only a draft claim can be sent."))
             if not claim.supplier_rma_ref or not claim.unit_ids:
-                raise UserError(_("A claim needs the supplier's RMA number and the units."))
+                raise UserError(
+                    _("A claim needs the supplier's RMA number and the units.")
+                )
         self.state = "claimed"
         return True
 
@@ -65,11 +78,22 @@ class RmaUnexSupplierClaim(models.Model):
             if claim.state != "claimed":
                 raise UserError(_("Only a sent claim is settled by a credit note."))
             credit = claim.credit_note_id
-            if not credit or credit.move_type != "in_refund" or credit.state != "posted":
+            if (
+                not credit
+                or credit.move_type != "in_refund"
+                or credit.state != "posted"
+            ):
                 raise UserError(_("Link the supplier's posted credit note first."))
-            if credit.partner_id.commercial_partner_id != claim.supplier_id.commercial_partner_id:
-                raise UserError(_("The credit note is not from %(supplier)s.",
-                                  supplier=claim.supplier_id.name))
+            if (
+                credit.partner_id.commercial_partner_id
+                != claim.supplier_id.commercial_partner_id
+            ):
+                raise UserError(
+                    _(
+                        "The credit note is not from %(supplier)s.",
+                        supplier=claim.supplier_id.name,
+                    )
+                )
         self.state = "recovered"
         return True
 

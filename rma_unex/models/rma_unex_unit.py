@@ -127,25 +127,40 @@ class RmaUnexUnit(models.Model):
     warranty_start_date = fields.Date(readonly=True, copy=False)
     warranty_end_date = fields.Date(readonly=True, copy=False)
     warranty_sale_line_id = fields.Many2one(
-        "sale.order.line", string="Original Sale", readonly=True, copy=False,
+        "sale.order.line",
+        string="Original Sale",
+        readonly=True,
+        copy=False,
         groups=STAFF,
     )
     warranty_source = fields.Char(readonly=True, copy=False, groups=STAFF)
     warranty_verified_user_id = fields.Many2one(
-        "res.users", string="Warranty Verified By", readonly=True, copy=False,
+        "res.users",
+        string="Warranty Verified By",
+        readonly=True,
+        copy=False,
         groups=STAFF,
     )
     warranty_verified_date = fields.Datetime(readonly=True, copy=False)
     is_repeat_return = fields.Boolean(
-        string="Repeat Return", readonly=True, copy=False, index=True,
+        string="Repeat Return",
+        readonly=True,
+        copy=False,
+        index=True,
         help="This serial came back in an earlier RMA (M3).",
     )
     previous_unit_id = fields.Many2one(
-        "rma.unex.unit", string="Earlier RMA Unit", readonly=True, copy=False,
+        "rma.unex.unit",
+        string="Earlier RMA Unit",
+        readonly=True,
+        copy=False,
         groups=STAFF,
     )
     cid_type = fields.Selection(
-        CID_TYPES, string="CID Finding", readonly=True, copy=False,
+        CID_TYPES,
+        string="CID Finding",
+        readonly=True,
+        copy=False,
         help="Customer-induced damage found by PD; any finding but 'No CID' "
         "voids the warranty (P4.2).",
     )
@@ -159,27 +174,42 @@ class RmaUnexUnit(models.Model):
     cid_date = fields.Datetime(string="CID Date", readonly=True, copy=False)
     qc_result = fields.Selection(
         [("pass", "Passed"), ("fail", "Failed")],
-        string="QC Result", readonly=True, copy=False,
+        string="QC Result",
+        readonly=True,
+        copy=False,
     )
-    qc_user_id = fields.Many2one("res.users", string="Inspector", readonly=True, copy=False)
+    qc_user_id = fields.Many2one(
+        "res.users", string="Inspector", readonly=True, copy=False
+    )
     qc_date = fields.Datetime(string="QC Date", readonly=True, copy=False)
     burn_in_hours = fields.Float(readonly=True, copy=False)
     qc_checklist = fields.Text(
-        string="QC Checklist", readonly=True, copy=False,
+        string="QC Checklist",
+        readonly=True,
+        copy=False,
         help="Checks made against the factory specification and their results.",
     )
     # Failure analysis (P5.1)
     fa_findings = fields.Text(string="FA Findings", readonly=True, copy=False)
     fa_root_cause = fields.Text(string="Root Cause", readonly=True, copy=False)
     fa_category_id = fields.Many2one(
-        "rma.unex.failure.category", string="Failure Category", readonly=True,
-        copy=False, index="btree_not_null",
+        "rma.unex.failure.category",
+        string="Failure Category",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
     fa_attachment_ids = fields.Many2many(
-        "ir.attachment", "rma_unex_unit_fa_attachment_rel", "unit_id", "attachment_id",
-        string="FA Photos", copy=False,
+        "ir.attachment",
+        "rma_unex_unit_fa_attachment_rel",
+        "unit_id",
+        "attachment_id",
+        string="FA Photos",
+        copy=False,
     )
-    fa_user_id = fields.Many2one("res.users", string="Analysed By", readonly=True, copy=False)
+    fa_user_id = fields.Many2one(
+        "res.users", string="Analysed By", readonly=True, copy=False
+    )
     fa_date = fields.Datetime(string="Analysed On", readonly=True, copy=False)
     # Decision (P4.3, P4.4, P5.3)
     disposition = fields.Selection(DISPOSITIONS, readonly=True, copy=False, index=True)
@@ -194,34 +224,50 @@ class RmaUnexUnit(models.Model):
         "res.users", string="Waived By", readonly=True, copy=False
     )
     repair_id = fields.Many2one(
-        "repair.order", string="Repair Order", readonly=True, copy=False,
+        "repair.order",
+        string="Repair Order",
+        readonly=True,
+        copy=False,
         index="btree_not_null",
     )
     repair_state = fields.Selection(related="repair_id.state", string="Repair Status")
     replacement_lot_id = fields.Many2one(
-        "stock.lot", string="Replacement Serial", copy=False, readonly=True,
+        "stock.lot",
+        string="Replacement Serial",
+        copy=False,
+        readonly=True,
         help="The new unit shipped instead of this one (free or advance "
         "replacement), as the warehouse shipped it.",
     )
     disposal_move_id = fields.Many2one(
-        "stock.move", readonly=True, copy=False,
+        "stock.move",
+        readonly=True,
+        copy=False,
         help="The move that took the returned unit to refurbishment or scrap (M7).",
     )
     credit_note_id = fields.Many2one(
-        "account.move", readonly=True, copy=False,
+        "account.move",
+        readonly=True,
+        copy=False,
         help="Reversal of the original invoice line for this unit (P7.5).",
     )
     # M6: a replacement shipped before the faulty unit arrives.
-    advance_shipped_date = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    advance_shipped_date = fields.Datetime(
+        readonly=True, copy=False, index="btree_not_null"
+    )
     advance_due_date = fields.Date(
-        string="Faulty Unit Due", readonly=True, copy=False,
+        string="Faulty Unit Due",
+        readonly=True,
+        copy=False,
         help="The faulty unit must be back by then, or it is invoiced at list price.",
     )
     advance_reminder_date = fields.Datetime(readonly=True, copy=False)
     advance_order_id = fields.Many2one(
         "sale.order", string="Non-Return Invoice Order", readonly=True, copy=False
     )
-    sample_test_ids = fields.One2many("rma.unex.sample.test", "unit_id", string="Sample Tests")
+    sample_test_ids = fields.One2many(
+        "rma.unex.sample.test", "unit_id", string="Sample Tests"
+    )
     sample_location = fields.Char(
         compute="_compute_sample_location",
         help="Where the unit's sample is while a lab tests it (P7.4).",
@@ -239,12 +285,17 @@ class RmaUnexUnit(models.Model):
         "stock.lot", string="Received Serial", readonly=True, copy=False
     )
     receipt_mismatch = fields.Char(
-        compute="_compute_receipt_mismatch", store=True, groups=STAFF,
+        compute="_compute_receipt_mismatch",
+        store=True,
+        groups=STAFF,
         help="Set when the serial or MAC received is not the one announced.",
     )
     date_shipped = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
     shipped_lot_id = fields.Many2one(
-        "stock.lot", string="Shipped Serial", readonly=True, copy=False,
+        "stock.lot",
+        string="Shipped Serial",
+        readonly=True,
+        copy=False,
         index="btree_not_null",
         help="The serial shipped back: the unit itself, or its replacement (M4).",
     )
@@ -276,8 +327,11 @@ class RmaUnexUnit(models.Model):
                     expected=unit.lot_id.name,
                     received=received.name,
                 )
-            elif received and unit.mac_address and received.mac_address and (
-                received.mac_address != unit.mac_address
+            elif (
+                received
+                and unit.mac_address
+                and received.mac_address
+                and (received.mac_address != unit.mac_address)
             ):
                 mismatch = _(
                     "Expected MAC %(expected)s, received %(received)s.",
@@ -320,7 +374,9 @@ class RmaUnexUnit(models.Model):
         if {"product_id", "lot_id", "case_id"} & vals.keys():
             self.case_id._check_units_editable()
             if "case_id" in vals:
-                self.env["rma.unex.case"].browse(vals["case_id"])._check_units_editable()
+                self.env["rma.unex.case"].browse(
+                    vals["case_id"]
+                )._check_units_editable()
         res = super().write(vals)
         if {"product_id", "lot_id"} & vals.keys():
             self._lookup_warranty()
@@ -350,8 +406,11 @@ class RmaUnexUnit(models.Model):
             case.message_post(
                 body=_(
                     "Repeat return: %(units)s came back before.",
-                    units=", ".join(repeats.filtered(
-                        lambda u, c=case: u.case_id == c).mapped("display_name")),
+                    units=", ".join(
+                        repeats.filtered(lambda u, c=case: u.case_id == c).mapped(
+                            "display_name"
+                        )
+                    ),
                 )
             )
 
@@ -375,7 +434,9 @@ class RmaUnexUnit(models.Model):
     def _record_cid(self, cid_type, note=False, attachments=None):
         """PD records customer-induced damage; CID voids the warranty (P4.2)."""
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a CID finding"))
-        self._check_case_state(("received", "evaluation", "suspended"), _("A CID finding"))
+        self._check_case_state(
+            ("received", "evaluation", "suspended"), _("A CID finding")
+        )
         if cid_type not in dict(CID_TYPES):
             raise UserError(_("Choose a CID finding."))
         self._rma_service_write(
@@ -387,7 +448,9 @@ class RmaUnexUnit(models.Model):
             }
         )
         if attachments:
-            self.write({"cid_attachment_ids": [Command.link(a.id) for a in attachments]})
+            self.write(
+                {"cid_attachment_ids": [Command.link(a.id) for a in attachments]}
+            )
         self._lookup_warranty()
         return True
 
@@ -452,9 +515,13 @@ class RmaUnexUnit(models.Model):
                 )
             )
         if not (checklist or "").strip():
-            raise UserError(_("Record the checks made against the factory specification."))
+            raise UserError(
+                _("Record the checks made against the factory specification.")
+            )
         self._set_qc_result(result)
-        self._rma_service_write({"burn_in_hours": burn_in_hours, "qc_checklist": checklist})
+        self._rma_service_write(
+            {"burn_in_hours": burn_in_hours, "qc_checklist": checklist}
+        )
         return True
 
     def action_open_qc_wizard(self):
@@ -472,8 +539,11 @@ class RmaUnexUnit(models.Model):
         """Refuse ``action`` on units whose case is not in one of ``states``."""
         wrong = self.filtered(lambda u: u.case_state not in states)
         if wrong:
-            labels = dict(self.env["rma.unex.case"]._fields["state"]._description_selection(
-                self.env))
+            labels = dict(
+                self.env["rma.unex.case"]
+                ._fields["state"]
+                ._description_selection(self.env)
+            )
             raise UserError(
                 _(
                     "%(action)s is recorded while the case is %(allowed)s; the case of "
@@ -489,7 +559,9 @@ class RmaUnexUnit(models.Model):
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Record a failure analysis"))
         self._check_in_evaluation(_("A failure analysis"))
         if not (findings or "").strip() or not category:
-            raise UserError(_("A failure analysis needs findings and a failure category."))
+            raise UserError(
+                _("A failure analysis needs findings and a failure category.")
+            )
         self._rma_service_write(
             {
                 "fa_findings": findings,
@@ -524,7 +596,9 @@ class RmaUnexUnit(models.Model):
                         "repair or replacement applies to units in warranty without "
                         "CID (P4.3).",
                         units=", ".join(not_covered.mapped("display_name")),
-                        status=", ".join(sorted(set(not_covered.mapped("warranty_status")))),
+                        status=", ".join(
+                            sorted(set(not_covered.mapped("warranty_status")))
+                        ),
                     )
                 )
         if disposition == "credit_note":
@@ -552,7 +626,9 @@ class RmaUnexUnit(models.Model):
         self.case_id._check_rma_groups((GROUP_MANAGER,), _("Waive NTF fees"))
         self._check_in_evaluation(_("An NTF fee waiver"))
         if self.filtered(lambda u: u.disposition != "ntf"):
-            raise UserError(_("Only units with no trouble found have NTF fees to waive."))
+            raise UserError(
+                _("Only units with no trouble found have NTF fees to waive.")
+            )
         if not (reason or "").strip():
             raise UserError(_("Say why the fees are waived."))
         self._rma_service_write(
@@ -567,13 +643,18 @@ class RmaUnexUnit(models.Model):
     def _ships_back(self):
         """A unit (or its replacement) goes back to the customer."""
         self.ensure_one()
-        return self.disposition not in ("credit_note", "scrap") and not self.advance_shipped_date
+        return (
+            self.disposition not in ("credit_note", "scrap")
+            and not self.advance_shipped_date
+        )
 
     def _original_invoice_line(self):
         """The posted customer invoice line that sold this unit (P7.5)."""
         self.ensure_one()
         return self.warranty_sale_line_id.sudo().invoice_lines.filtered(
-            lambda ln: ln.move_id.move_type == "out_invoice" and ln.move_id.state == "posted"
+            lambda ln: (
+                ln.move_id.move_type == "out_invoice" and ln.move_id.state == "posted"
+            )
         )[:1]
 
     def _create_credit_note(self):
@@ -584,16 +665,35 @@ class RmaUnexUnit(models.Model):
         invoice = line.move_id
         # sudo: the decision is the sales team's; the draft goes to accounting.
         credit = invoice.sudo()._reverse_moves(
-            [{"ref": _("%(rma)s: %(unit)s", rma=self.case_id.name, unit=self.display_name),
-              "invoice_date": fields.Date.context_today(self)}]
+            [
+                {
+                    "ref": _(
+                        "%(rma)s: %(unit)s",
+                        rma=self.case_id.name,
+                        unit=self.display_name,
+                    ),
+                    "invoice_date": fields.Date.context_today(self),
+                }
+            ]
         )
-        keep = credit.invoice_line_ids.filtered(lambda ln: ln.product_id == line.product_id)[:1]
-        credit.write({"invoice_line_ids": [
-            Command.unlink(other.id) for other in credit.invoice_line_ids - keep
-        ] + [Command.update(keep.id, {"quantity": 1.0})]})
+        keep = credit.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == line.product_id
+        )[:1]
+        credit.write(
+            {
+                "invoice_line_ids": [
+                    Command.unlink(other.id) for other in credit.invoice_line_ids - keep
+                ]
+                + [Command.update(keep.id, {"quantity": 1.0})]
+            }
+        )
         self.case_id.message_post(
-            body=_("Credit note %(credit)s drafted from %(invoice)s for %(unit)s.",
-                   credit=credit.display_name, invoice=invoice.name, unit=self.display_name)
+            body=_(
+                "Credit note %(credit)s drafted from %(invoice)s for %(unit)s.",
+                credit=credit.display_name,
+                invoice=invoice.name,
+                unit=self.display_name,
+            )
         )
         return credit
 
@@ -610,35 +710,50 @@ class RmaUnexUnit(models.Model):
     def _compute_sample_location(self):
         for unit in self:
             at_lab = unit.sample_test_ids.filtered(lambda t: t.state == "at_lab")[:1]
-            unit.sample_location = _(
-                "At %(lab)s since %(date)s", lab=at_lab.lab_id.name, date=at_lab.date_sent
-            ) if at_lab else False
+            unit.sample_location = (
+                _(
+                    "At %(lab)s since %(date)s",
+                    lab=at_lab.lab_id.name,
+                    date=at_lab.date_sent,
+                )
+                if at_lab
+                else False
+            )
 
     def action_raise_ncr(self):
         """A non-conformity report for these units (P7.6)."""
         self.case_id._check_rma_groups((GROUP_QUALITY,), _("Raise an NCR"))
-        ncr = self.env["rma.unex.ncr"].create({
-            "unit_ids": [Command.set(self.ids)],
-            "product_id": self.product_id[:1].id,
-            "lot_ids": [Command.set((self.received_lot_id | self.lot_id).ids)],
-            "company_id": self.company_id[:1].id,
-            "description": "<br/>".join(
-                f"{unit.display_name}: {unit.fa_findings or unit.symptom or ''}" for unit in self
-            ),
-        })
+        ncr = self.env["rma.unex.ncr"].create(
+            {
+                "unit_ids": [Command.set(self.ids)],
+                "product_id": self.product_id[:1].id,
+                "lot_ids": [Command.set((self.received_lot_id | self.lot_id).ids)],
+                "company_id": self.company_id[:1].id,
+                "description": "<br/>".join(
+                    f"{unit.display_name}: {unit.fa_findings or unit.symptom or ''}"
+                    for unit in self
+                ),
+            }
+        )
         return ncr._get_records_action()
 
     def _compute_replaced_components(self):
         # sudo: the summary lists parts for the customer; the repair orders
         # themselves stay internal. One search for all units.
-        repairs = self.env["repair.order"].sudo().search(
-            [("rma_unit_id", "in", self.ids), ("state", "=", "done")]
+        repairs = (
+            self.env["repair.order"]
+            .sudo()
+            .search([("rma_unit_id", "in", self.ids), ("state", "=", "done")])
         )
         for unit in self:
-            parts = repairs.filtered(lambda r, u=unit: r.rma_unit_id == u).move_ids.filtered(
+            parts = repairs.filtered(
+                lambda r, u=unit: r.rma_unit_id == u
+            ).move_ids.filtered(
                 lambda m: m.repair_line_type == "add" and m.state == "done"
             )
-            unit.replaced_components = ", ".join(parts.product_id.mapped("display_name"))
+            unit.replaced_components = ", ".join(
+                parts.product_id.mapped("display_name")
+            )
 
     def _is_chargeable(self):
         self.ensure_one()
@@ -651,7 +766,9 @@ class RmaUnexUnit(models.Model):
         return self._open_unit_wizard("rma.unex.unit.fa.wizard", _("Failure analysis"))
 
     def action_open_decision_wizard(self):
-        self.case_id._check_rma_groups((GROUP_SALES, GROUP_QUALITY), _("Decide on a unit"))
+        self.case_id._check_rma_groups(
+            (GROUP_SALES, GROUP_QUALITY), _("Decide on a unit")
+        )
         return self._open_unit_wizard("rma.unex.unit.decision.wizard", _("Decision"))
 
     def _open_unit_wizard(self, model, title):
@@ -713,8 +830,10 @@ class RmaUnexUnit(models.Model):
         already = self.filtered("is_rejected")
         if already:
             raise UserError(
-                _("%(units)s is already rejected.",
-                  units=", ".join(already.mapped("display_name")))
+                _(
+                    "%(units)s is already rejected.",
+                    units=", ".join(already.mapped("display_name")),
+                )
             )
         self._rma_service_write(
             {"is_rejected": True, "reject_reason_id": reason.id, "reject_note": note}
@@ -732,8 +851,9 @@ class RmaUnexUnit(models.Model):
         )
         for unit in self:
             unit.case_id.message_post(
-                body=_("Unit %(unit)s accepted again for return.",
-                       unit=unit.display_name),
+                body=_(
+                    "Unit %(unit)s accepted again for return.", unit=unit.display_name
+                ),
             )
         return True
 

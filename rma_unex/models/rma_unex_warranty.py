@@ -70,14 +70,22 @@ class RmaUnexWarranty(models.AbstractModel):
         """{lot id: earlier units (other cases) that received or shipped it}."""
         if not lots:
             return {}
-        previous = self.env["rma.unex.unit"].sudo().search(
-            [
-                ("id", "not in", units.ids),
-                "|",
-                "&", ("lot_id", "in", lots.ids), ("date_received", "!=", False),
-                "&", ("shipped_lot_id", "in", lots.ids), ("date_shipped", "!=", False),
-            ],
-            order="date_shipped desc, id desc",
+        previous = (
+            self.env["rma.unex.unit"]
+            .sudo()
+            .search(
+                [
+                    ("id", "not in", units.ids),
+                    "|",
+                    "&",
+                    ("lot_id", "in", lots.ids),
+                    ("date_received", "!=", False),
+                    "&",
+                    ("shipped_lot_id", "in", lots.ids),
+                    ("date_shipped", "!=", False),
+                ],
+                order="date_shipped desc, id desc",
+            )
         )
         # sudo: an earlier case may belong to another company's team; only its
         # dates are used.
@@ -97,14 +105,18 @@ class RmaUnexWarranty(models.AbstractModel):
             return {}
         partners = units.case_id.partner_id.commercial_partner_id
         # sudo: the original sale may belong to another salesperson's team.
-        sale_lines = self.env["sale.order.line"].sudo().search(
-            [
-                ("product_id", "in", units.product_id.ids),
-                ("order_partner_id.commercial_partner_id", "in", partners.ids),
-                ("state", "=", "sale"),
-                ("qty_delivered", ">", 0),
-            ],
-            order="id desc",
+        sale_lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", units.product_id.ids),
+                    ("order_partner_id.commercial_partner_id", "in", partners.ids),
+                    ("state", "=", "sale"),
+                    ("qty_delivered", ">", 0),
+                ],
+                order="id desc",
+            )
         )
         result = {}
         for line in sale_lines:
@@ -112,7 +124,11 @@ class RmaUnexWarranty(models.AbstractModel):
             start = (order.effective_date or order.date_order).date()
             key = (order.partner_id.commercial_partner_id.id, line.product_id.id)
             if key not in result or start > result[key][0]:
-                result[key] = (start, line, _("Latest sale %(order)s", order=order.name))
+                result[key] = (
+                    start,
+                    line,
+                    _("Latest sale %(order)s", order=order.name),
+                )
         return result
 
     # Evaluation ----------------------------------------------------------

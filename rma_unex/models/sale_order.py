@@ -5,23 +5,33 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     rma_case_id = fields.Many2one(
-        "rma.unex.case", string="RMA Case", index="btree_not_null", copy=False,
+        "rma.unex.case",
+        string="RMA Case",
+        index="btree_not_null",
+        copy=False,
         readonly=True,
     )
     rma_superseded_by_id = fields.Many2one(
-        "sale.order", string="Superseded By", copy=False, readonly=True,
+        "sale.order",
+        string="Superseded By",
+        copy=False,
+        readonly=True,
         help="A revised quotation replaced this one after hidden damage was found "
         "(P5.2).",
     )
     rma_order_kind = fields.Selection(
         [("quotation", "Service quotation"), ("fees", "Fee order")],
-        string="RMA Order Kind", copy=False, readonly=True,
+        string="RMA Order Kind",
+        copy=False,
+        readonly=True,
         help="Quotations need the customer's approval (P4.4); fee orders carry "
         "NTF fees the customer agreed to in advance (P2.4, P5.3).",
     )
     rma_lapse_notified = fields.Boolean(copy=False, readonly=True)
     rma_lapsed_on = fields.Date(
-        string="RMA Quotation Lapsed On", copy=False, readonly=True,
+        string="RMA Quotation Lapsed On",
+        copy=False,
+        readonly=True,
         help="Declined or expired: the custody limit counts from here (M5).",
     )
 
@@ -29,13 +39,17 @@ class SaleOrder(models.Model):
         error = super()._confirmation_error_message()
         if not error and self.rma_case_id:
             if self.rma_superseded_by_id:
-                return _("%(order)s was superseded by %(new)s; confirm that one.",
-                         order=self.name, new=self.rma_superseded_by_id.name)
+                return _(
+                    "%(order)s was superseded by %(new)s; confirm that one.",
+                    order=self.name,
+                    new=self.rma_superseded_by_id.name,
+                )
             if self.is_expired:
                 return _(
                     "RMA quotation %(order)s expired on %(date)s and cannot be "
                     "confirmed: ask for a revised quotation (P4.5).",
-                    order=self.name, date=self.validity_date,
+                    order=self.name,
+                    date=self.validity_date,
                 )
         return error
 
@@ -50,8 +64,11 @@ class SaleOrder(models.Model):
         if not self.env.context.get("rma_superseding"):
             for order in self.filtered("rma_case_id"):
                 order.rma_case_id._on_quotation_lapsed(
-                    order, _("Quotation %(order)s was declined or cancelled.",
-                             order=order.name),
+                    order,
+                    _(
+                        "Quotation %(order)s was declined or cancelled.",
+                        order=order.name,
+                    ),
                 )
         return res
 
@@ -69,9 +86,15 @@ class SaleOrder(models.Model):
         )
         for order in expired:
             order.rma_lapse_notified = True
-            order.message_post(body=_("Quotation expired on %(date)s.", date=order.validity_date))
+            order.message_post(
+                body=_("Quotation expired on %(date)s.", date=order.validity_date)
+            )
             order.rma_case_id._on_quotation_lapsed(
                 order,
-                _("Quotation %(order)s expired on %(date)s without approval: issue a "
-                  "new one.", order=order.name, date=order.validity_date),
+                _(
+                    "Quotation %(order)s expired on %(date)s without approval: issue a "
+                    "new one.",
+                    order=order.name,
+                    date=order.validity_date,
+                ),
             )

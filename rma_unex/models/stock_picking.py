@@ -8,12 +8,16 @@ class StockPicking(models.Model):
     _rec_names_search = ["name", "origin"]
 
     rma_case_id = fields.Many2one(
-        "rma.unex.case", string="RMA Case", index="btree_not_null",
+        "rma.unex.case",
+        string="RMA Case",
+        index="btree_not_null",
         readonly=True,  # copied, so that backorders stay with their case
     )
     is_rma_unex = fields.Boolean(related="picking_type_id.is_rma_unex")
     rma_advance = fields.Boolean(
-        string="Advance Replacement", copy=False, readonly=True,
+        string="Advance Replacement",
+        copy=False,
+        readonly=True,
         help="Ships replacements before the faulty units arrive (M6).",
     )
 
@@ -52,7 +56,9 @@ class StockPicking(models.Model):
 
     def _rma_after_done(self):
         for picking in self.filtered(lambda p: p.is_rma_unex and p.state == "done"):
-            moves = picking.move_ids.filtered(lambda m: m.state == "done" and m.rma_unit_id)
+            moves = picking.move_ids.filtered(
+                lambda m: m.state == "done" and m.rma_unit_id
+            )
             if picking.picking_type_code == "incoming":
                 picking.rma_case_id._register_receipt(moves)
             elif picking.rma_advance:
@@ -78,7 +84,8 @@ class StockPicking(models.Model):
         for move in self.move_ids.filtered("rma_unit_id"):
             unit = move.rma_unit_id
             if self.rma_advance or (
-                unit.disposition == "free_replacement" and self.picking_type_code == "outgoing"
+                unit.disposition == "free_replacement"
+                and self.picking_type_code == "outgoing"
             ):
                 continue  # a replacement: the serial stock reserves, or the one scanned
             lot = unit.shipped_lot_id or unit.received_lot_id or unit.lot_id
@@ -88,15 +95,17 @@ class StockPicking(models.Model):
             if move.move_line_ids:
                 move.move_line_ids[:1].write(line_vals)
             else:
-                new_lines.append(dict(
-                    line_vals,
-                    move_id=move.id,
-                    product_id=move.product_id.id,
-                    product_uom_id=move.product_uom.id,
-                    location_id=move.location_id.id,
-                    location_dest_id=move.location_dest_id.id,
-                    picking_id=move.picking_id.id,
-                ))
+                new_lines.append(
+                    dict(
+                        line_vals,
+                        move_id=move.id,
+                        product_id=move.product_id.id,
+                        product_uom_id=move.product_uom.id,
+                        location_id=move.location_id.id,
+                        location_dest_id=move.location_dest_id.id,
+                        picking_id=move.picking_id.id,
+                    )
+                )
         return new_lines
 
     @api.model

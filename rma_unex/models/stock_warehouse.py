@@ -41,38 +41,52 @@ class StockWarehouse(models.Model):
         for warehouse in self:
             vals = {}
             if not warehouse.rma_location_id:
-                vals["rma_location_id"] = self.env["stock.location"].create(
-                    {
-                        "name": _("RMA"),
-                        "usage": "internal",
-                        "location_id": warehouse.view_location_id.id,
-                        "company_id": warehouse.company_id.id,
-                    }
-                ).id
+                vals["rma_location_id"] = (
+                    self.env["stock.location"]
+                    .create(
+                        {
+                            "name": _("RMA"),
+                            "usage": "internal",
+                            "location_id": warehouse.view_location_id.id,
+                            "company_id": warehouse.company_id.id,
+                        }
+                    )
+                    .id
+                )
             if not warehouse.rma_refurbish_location_id:
-                vals["rma_refurbish_location_id"] = self.env["stock.location"].create(
-                    {
-                        "name": _("RMA Refurbishment"),
-                        "usage": "internal",
-                        "location_id": warehouse.view_location_id.id,
-                        "company_id": warehouse.company_id.id,
-                    }
-                ).id
+                vals["rma_refurbish_location_id"] = (
+                    self.env["stock.location"]
+                    .create(
+                        {
+                            "name": _("RMA Refurbishment"),
+                            "usage": "internal",
+                            "location_id": warehouse.view_location_id.id,
+                            "company_id": warehouse.company_id.id,
+                        }
+                    )
+                    .id
+                )
             location_id = vals.get("rma_location_id") or warehouse.rma_location_id.id
             customers = self.env.ref("stock.stock_location_customers")
             PickingType = self.env["stock.picking.type"]
             if not warehouse.rma_unex_in_type_id:
                 vals["rma_unex_in_type_id"] = PickingType.create(
                     warehouse._rma_picking_type_vals(
-                        "incoming", _("RMA Receipts"), "RMA-IN",
-                        customers.id, location_id,
+                        "incoming",
+                        _("RMA Receipts"),
+                        "RMA-IN",
+                        customers.id,
+                        location_id,
                     )
                 ).id
             if not warehouse.rma_unex_out_type_id:
                 vals["rma_unex_out_type_id"] = PickingType.create(
                     warehouse._rma_picking_type_vals(
-                        "outgoing", _("RMA Returns"), "RMA-OUT",
-                        location_id, customers.id,
+                        "outgoing",
+                        _("RMA Returns"),
+                        "RMA-OUT",
+                        location_id,
+                        customers.id,
                     )
                 ).id
             if vals:

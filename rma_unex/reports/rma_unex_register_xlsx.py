@@ -21,9 +21,11 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
 
     def _columns(self):
         """(header, width, kind, getter(unit, case)); kind picks the cell format."""
+
         def label(record, field):
             return dict(record._fields[field]._description_selection(record.env)).get(
-                record[field], "")
+                record[field], ""
+            )
 
         # sudo: the fees sum orders of any salesperson; shown to the roles
         # that deal with charges, blank for the others (FAE, warehouse)
@@ -42,21 +44,46 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
             (_("MAC"), 19, "text", lambda u, c: u.mac_address or ""),
             (_("Warranty"), 14, "text", lambda u, c: label(u, "warranty_status")),
             (_("CID"), 18, "text", lambda u, c: label(u, "cid_type")),
-            (_("Failure Category"), 22, "text", lambda u, c: u.fa_category_id.name or ""),
+            (
+                _("Failure Category"),
+                22,
+                "text",
+                lambda u, c: u.fa_category_id.name or "",
+            ),
             (_("Decision"), 18, "text", lambda u, c: label(u, "disposition")),
-            (_("Case Fees"), 12, "money", lambda u, c: sum(
-                c.sudo().sale_order_ids.filtered(lambda o: o.state == "sale").mapped(
-                    "amount_untaxed")) if show_fees else None),
-            (_("Turnaround (days)"), 10, "number", lambda u, c: (
-                (u.date_shipped - u.date_received).days
-                if u.date_shipped and u.date_received else None)),
+            (
+                _("Case Fees"),
+                12,
+                "money",
+                lambda u, c: (
+                    sum(
+                        c.sudo()
+                        .sale_order_ids.filtered(lambda o: o.state == "sale")
+                        .mapped("amount_untaxed")
+                    )
+                    if show_fees
+                    else None
+                ),
+            ),
+            (
+                _("Turnaround (days)"),
+                10,
+                "number",
+                lambda u, c: (
+                    (u.date_shipped - u.date_received).days
+                    if u.date_shipped and u.date_received
+                    else None
+                ),
+            ),
             (_("Response Met"), 10, "text", lambda u, c: label(c, "response_result")),
         ]
 
     def generate_xlsx_report(self, workbook, data, cases):
         sheet = workbook.add_worksheet(_("RMA Register"))
         formats = {
-            "header": workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1}),
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#DDE4EE", "border": 1}
+            ),
             "text": None,
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "money": workbook.add_format({"num_format": "#,##0.00"}),
@@ -75,7 +102,7 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
         job = self.env["rma.unex.job"].sudo().browse((data or {}).get("rma_job_id"))
         row = 0
         for start in range(0, len(unit_ids), BATCH):
-            for unit in Unit.browse(unit_ids[start:start + BATCH]):
+            for unit in Unit.browse(unit_ids[start : start + BATCH]):
                 row += 1
                 for col, (_header, _width, kind, getter) in enumerate(columns):
                     value = getter(unit, unit.case_id)

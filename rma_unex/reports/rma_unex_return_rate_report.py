@@ -20,7 +20,9 @@ class RmaUnexReturnRateReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     delivered_qty = fields.Float(string="Delivered", readonly=True)
     returned_qty = fields.Float(string="Returned", readonly=True)
-    return_rate = fields.Float(string="Return Rate (%)", readonly=True, aggregator="max")
+    return_rate = fields.Float(
+        string="Return Rate (%)", readonly=True, aggregator="max"
+    )
 
     @property
     def _table_query(self):

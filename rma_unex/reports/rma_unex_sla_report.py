@@ -21,7 +21,9 @@ class RmaUnexSlaReport(models.Model):
         [("met", "Met"), ("missed", "Missed")], readonly=True
     )
     hit_rate = fields.Float(
-        string="Hit Rate (%)", readonly=True, aggregator="avg",
+        string="Hit Rate (%)",
+        readonly=True,
+        aggregator="avg",
         help="100 when met, 0 when missed or overdue; empty while still open.",
     )
 

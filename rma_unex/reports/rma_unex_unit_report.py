@@ -20,18 +20,24 @@ class RmaUnexUnitReport(models.Model):
     state = fields.Selection(related="case_id.state", readonly=True)
     fa_category_id = fields.Many2one("rma.unex.failure.category", readonly=True)
     disposition = fields.Selection(
-        selection=lambda self: self.env["rma.unex.unit"]._fields["disposition"].selection,
+        selection=lambda self: (
+            self.env["rma.unex.unit"]._fields["disposition"].selection
+        ),
         readonly=True,
     )
     warranty_status = fields.Selection(
-        selection=lambda self: self.env["rma.unex.unit"]._fields["warranty_status"].selection,
+        selection=lambda self: (
+            self.env["rma.unex.unit"]._fields["warranty_status"].selection
+        ),
         readonly=True,
     )
     unit_count = fields.Integer(string="Units", readonly=True)
     ntf_rate = fields.Float(string="NTF (%)", aggregator="avg", readonly=True)
     warranty_rate = fields.Float(string="Warranty (%)", aggregator="avg", readonly=True)
     paid_rate = fields.Float(string="Paid (%)", aggregator="avg", readonly=True)
-    repeat_rate = fields.Float(string="Repeat Returns (%)", aggregator="avg", readonly=True)
+    repeat_rate = fields.Float(
+        string="Repeat Returns (%)", aggregator="avg", readonly=True
+    )
     turnaround_days = fields.Float(
         string="Receipt to Return (days)", aggregator="avg", readonly=True
     )

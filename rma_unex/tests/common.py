@@ -24,18 +24,26 @@ class RmaUnexCommon(TransactionCase):
             {"name": "Customer A", "is_company": True, "user_id": cls.sales.id}
         )
         cls.contact_a = Partner.create(
-            {"name": "Alice A", "parent_id": cls.customer_a.id, "email": "alice@a.example"}
+            {
+                "name": "Alice A",
+                "parent_id": cls.customer_a.id,
+                "email": "alice@a.example",
+            }
         )
         cls.customer_b = Partner.create({"name": "Customer B", "is_company": True})
         cls.contact_b = Partner.create(
             {"name": "Bob B", "parent_id": cls.customer_b.id, "email": "bob@b.example"}
         )
         cls.portal_a = new_test_user(
-            cls.env, "t_portal_a", groups="base.group_portal",
+            cls.env,
+            "t_portal_a",
+            groups="base.group_portal",
             partner_id=cls.contact_a.id,
         )
         cls.portal_b = new_test_user(
-            cls.env, "t_portal_b", groups="base.group_portal",
+            cls.env,
+            "t_portal_b",
+            groups="base.group_portal",
             partner_id=cls.contact_b.id,
         )
 
@@ -120,7 +128,9 @@ class RmaUnexCommon(TransactionCase):
             {
                 "partner_id": partner.id,
                 "order_line": [
-                    Command.create({"product_id": lot.product_id.id, "product_uom_qty": 1})
+                    Command.create(
+                        {"product_id": lot.product_id.id, "product_uom_qty": 1}
+                    )
                 ],
             }
         )
@@ -197,7 +207,9 @@ class RmaUnexCommon(TransactionCase):
         units.with_user(self.quality)._record_qc(result, hours, "RF ok, throughput ok")
 
     def finish_repairs(self, case):
-        repairs = case.unit_ids.repair_id.filtered(lambda r: r.state not in ("done", "cancel"))
+        repairs = case.unit_ids.repair_id.filtered(
+            lambda r: r.state not in ("done", "cancel")
+        )
         repairs = repairs.with_user(self.quality)
         repairs.action_repair_start()
         repairs.action_repair_end()

@@ -18,12 +18,16 @@ class TestAccess(RmaUnexCommon):
         )
         Case = cls.env["rma.unex.case"]
         cls.case_a = Case.create(
-            {"partner_id": cls.customer_a.id,
-             "unit_ids": [Command.create({"product_id": cls.product.id})]}
+            {
+                "partner_id": cls.customer_a.id,
+                "unit_ids": [Command.create({"product_id": cls.product.id})],
+            }
         )
         cls.case_b = Case.create(
-            {"partner_id": cls.customer_b.id,
-             "unit_ids": [Command.create({"product_id": cls.product.id})]}
+            {
+                "partner_id": cls.customer_b.id,
+                "unit_ids": [Command.create({"product_id": cls.product.id})],
+            }
         )
 
     def test_x2_portal_user_reads_own_tickets_and_cases_only(self):
@@ -82,9 +86,16 @@ class TestAccess(RmaUnexCommon):
         customer = self.env["res.partner"].create(
             {"name": "EU Customer", "is_company": True, "company_id": company_2.id}
         )
-        case_2 = self.env["rma.unex.case"].with_company(company_2).create(
-            {"partner_id": customer.id, "company_id": company_2.id,
-             "unit_ids": [Command.create({"product_id": self.product.id})]}
+        case_2 = (
+            self.env["rma.unex.case"]
+            .with_company(company_2)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "company_id": company_2.id,
+                    "unit_ids": [Command.create({"product_id": self.product.id})],
+                }
+            )
         )
         self.assertEqual(case_2.unit_ids.company_id, company_2)
         Case = self.env["rma.unex.case"].with_user(self.manager)

@@ -10,8 +10,19 @@ from odoo.tools import mute_logger
 from .common import RmaUnexCommon
 
 ALL_STATES = [
-    "sales_review", "authorised", "received", "evaluation", "quoted", "approved",
-    "repair", "qc", "ready", "shipped", "closed", "suspended", "cancelled",
+    "sales_review",
+    "authorised",
+    "received",
+    "evaluation",
+    "quoted",
+    "approved",
+    "repair",
+    "qc",
+    "ready",
+    "shipped",
+    "closed",
+    "suspended",
+    "cancelled",
 ]
 
 # transition -> the button that performs it
@@ -85,7 +96,9 @@ class TestCaseLifecycle(RmaUnexCommon):
         case.with_user(self.quality).action_fail_qc()  # P6.1 fail loops back
         self.flush_tracking()
         self.assertEqual(case.state, "repair")
-        self.assertEqual(len(self.env["repair.order"].search([("rma_unit_id", "=", unit.id)])), 2)
+        self.assertEqual(
+            len(self.env["repair.order"].search([("rma_unit_id", "=", unit.id)])), 2
+        )
         self.finish_repairs(case)
         self.flush_tracking()
         self.qc(unit, "pass")
@@ -101,9 +114,20 @@ class TestCaseLifecycle(RmaUnexCommon):
         self.assertRegex(case.name, r"^RMA\d{2}-\d{5}$")
         self.assertEqual(
             self._state_trail(case),
-            ["Authorised", "Received", "Under Evaluation", "Awaiting Approval",
-             "Approved", "In Repair", "Quality Control", "In Repair",
-             "Quality Control", "Ready to Ship", "Shipped", "Closed"],
+            [
+                "Authorised",
+                "Received",
+                "Under Evaluation",
+                "Awaiting Approval",
+                "Approved",
+                "In Repair",
+                "Quality Control",
+                "In Repair",
+                "Quality Control",
+                "Ready to Ship",
+                "Shipped",
+                "Closed",
+            ],
         )
         author_ids = case.message_ids.filtered("tracking_value_ids").author_id
         self.assertTrue(
@@ -134,21 +158,30 @@ class TestCaseLifecycle(RmaUnexCommon):
         for transition, button in BUTTONS.items():
             sources, _target, groups = transitions[transition]
             user = next(
-                u for u in (self.fae, self.quality, self.sales, self.stranger)
+                u
+                for u in (self.fae, self.quality, self.sales, self.stranger)
                 if not any(u.has_group(g) for g in groups)
             )
             case = self.put_in_state(self.make_case(), sources[0])
             if transition == "authorise":
                 self._agree(case)
             with self.subTest(transition=transition, user=user.login):
-                self.assertRefused(AccessError, getattr(case.with_user(user), button), case)
+                self.assertRefused(
+                    AccessError, getattr(case.with_user(user), button), case
+                )
 
     def test_suspend_needs_a_group_and_a_reason_and_resume_returns(self):
         case = self.put_in_state(self.make_case(), "repair")
-        self.assertRefused(AccessError, lambda: case.with_user(self.fae)._suspend("x"), case)
-        self.assertRefused(UserError, lambda: case.with_user(self.quality)._suspend(" "), case)
-        wizard = self.env["rma.unex.case.suspend.wizard"].with_user(self.quality).create(
-            {"case_id": case.id, "reason": "Hidden corrosion found"}
+        self.assertRefused(
+            AccessError, lambda: case.with_user(self.fae)._suspend("x"), case
+        )
+        self.assertRefused(
+            UserError, lambda: case.with_user(self.quality)._suspend(" "), case
+        )
+        wizard = (
+            self.env["rma.unex.case.suspend.wizard"]
+            .with_user(self.quality)
+            .create({"case_id": case.id, "reason": "Hidden corrosion found"})
         )
         wizard.action_confirm()
         self.assertEqual(case.state, "suspended")
@@ -163,7 +196,9 @@ class TestCaseLifecycle(RmaUnexCommon):
         self.assertEqual(case.state, "cancelled")
         self.assertFalse(case.name)
         received = self.put_in_state(self.make_case(), "received")
-        self.assertRefused(UserError, received.with_user(self.manager).action_cancel, received)
+        self.assertRefused(
+            UserError, received.with_user(self.manager).action_cancel, received
+        )
 
 
 class TestRmaNumber(RmaUnexCommon):
@@ -208,7 +243,9 @@ class TestRmaNumber(RmaUnexCommon):
                     unit_ids=[Command.create({"product_id": self.product.id})]
                 )
             for case in cases:
-                case.with_user(self.sales)._record_charge_agreement(self.contact_a, "phone")
+                case.with_user(self.sales)._record_charge_agreement(
+                    self.contact_a, "phone"
+                )
             self.flush_tracking()
             before = self.env.cr.sql_log_count
             cases.with_user(self.sales).action_authorise()
@@ -219,17 +256,23 @@ class TestRmaNumber(RmaUnexCommon):
 
         queries(2)  # warm the caches
         two, eight = queries(2), queries(8)
-        self.assertLessEqual(eight, 4 * two, f"2 cases: {two} queries, 8 cases: {eight}")
+        self.assertLessEqual(
+            eight, 4 * two, f"2 cases: {two} queries, 8 cases: {eight}"
+        )
 
     def test_p3_1_number_cannot_be_edited_nor_the_case_deleted(self):
         case = self.make_case()
         self._agree_and_authorise(case)
         number = case.name
         self.assertRefused(
-            UserError, lambda: case.with_user(self.manager).write({"name": "RMA-X"}), case
+            UserError,
+            lambda: case.with_user(self.manager).write({"name": "RMA-X"}),
+            case,
         )
         self.assertRefused(
-            UserError, lambda: case.with_user(self.manager).write({"state": "closed"}), case
+            UserError,
+            lambda: case.with_user(self.manager).write({"state": "closed"}),
+            case,
         )
         with self.assertRaises(UserError):
             case.with_user(self.manager).unlink()
@@ -254,16 +297,24 @@ class TestSalesReview(RmaUnexCommon):
         case = self.make_case()
         self.assertEqual(case.unit_ids.warranty_status, "expired")
         self.assertTrue(case.needs_charge_agreement)
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_authorise, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_authorise, case
+        )
         self.assertIn("agreement to potential charges", str(err))
         self.assertRefused(
             AccessError,
-            lambda: case.with_user(self.fae)._record_charge_agreement(self.contact_a, "email"),
+            lambda: case.with_user(self.fae)._record_charge_agreement(
+                self.contact_a, "email"
+            ),
             case,
         )
         with freeze_time("2026-05-04 08:00:00"):
-            wizard = self.env["rma.unex.charge.agreement.wizard"].with_user(self.sales).create(
-                {"case_id": case.id, "method": "email", "note": "Mail of 4 May"}
+            wizard = (
+                self.env["rma.unex.charge.agreement.wizard"]
+                .with_user(self.sales)
+                .create(
+                    {"case_id": case.id, "method": "email", "note": "Mail of 4 May"}
+                )
             )
             self.assertEqual(wizard.partner_id, case.partner_id)
             wizard.partner_id = self.contact_a
@@ -294,9 +345,16 @@ class TestSalesReview(RmaUnexCommon):
         unit_1, unit_2 = case.unit_ids
         reason = self.env.ref("rma_unex.reject_reason_not_our_product")
         messages_before = len(case.message_ids)
-        wizard = self.env["rma.unex.unit.reject.wizard"].with_user(self.sales).create(
-            {"unit_ids": [(6, 0, unit_2.ids)], "reject_reason_id": reason.id,
-             "note": "Serial not in our records"}
+        wizard = (
+            self.env["rma.unex.unit.reject.wizard"]
+            .with_user(self.sales)
+            .create(
+                {
+                    "unit_ids": [(6, 0, unit_2.ids)],
+                    "reject_reason_id": reason.id,
+                    "note": "Serial not in our records",
+                }
+            )
         )
         wizard.action_confirm()
         self.assertTrue(unit_2.is_rejected)
@@ -304,8 +362,11 @@ class TestSalesReview(RmaUnexCommon):
         self.assertFalse(unit_1.is_rejected)
         notice = case.message_ids[0]
         self.assertEqual(len(case.message_ids), messages_before + 1)
-        self.assertEqual(notice.subtype_id, self.env.ref("mail.mt_comment"),
-                         "a public message: the customer sees the rejection")
+        self.assertEqual(
+            notice.subtype_id,
+            self.env.ref("mail.mt_comment"),
+            "a public message: the customer sees the rejection",
+        )
         self.assertIn(reason.name, notice.body)
         self.assertIn("Serial not in our records", notice.body)
         case.with_user(self.sales)._record_charge_agreement(self.contact_a, "email")
@@ -317,20 +378,32 @@ class TestSalesReview(RmaUnexCommon):
         case = self.make_case(lots=self.lot | self.lot_2)
         unit_1, unit_2 = case.unit_ids
         reason = self.env.ref("rma_unex.reject_reason_duplicate")
-        self.assertRefused(AccessError, lambda: unit_1.with_user(self.fae)._reject(reason), case)
-        self.assertRefused(UserError, lambda: unit_1.with_user(self.sales)._reject(False), case)
         self.assertRefused(
-            UserError, lambda: unit_1.with_user(self.sales).write({"is_rejected": True}), case
+            AccessError, lambda: unit_1.with_user(self.fae)._reject(reason), case
+        )
+        self.assertRefused(
+            UserError, lambda: unit_1.with_user(self.sales)._reject(False), case
+        )
+        self.assertRefused(
+            UserError,
+            lambda: unit_1.with_user(self.sales).write({"is_rejected": True}),
+            case,
         )
         (unit_1 | unit_2).with_user(self.sales)._reject(reason)
-        self.assertRefused(UserError, lambda: unit_1.with_user(self.sales)._reject(reason), case)
+        self.assertRefused(
+            UserError, lambda: unit_1.with_user(self.sales)._reject(reason), case
+        )
         case.with_user(self.sales)._record_charge_agreement(self.contact_a, "email")
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_authorise, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_authorise, case
+        )
         self.assertIn("no unit left", str(err))
         unit_1.with_user(self.sales).action_restore()
         self.assertFalse(unit_1.is_rejected)
         case.with_user(self.sales).action_authorise()
-        self.assertRefused(UserError, lambda: unit_1.with_user(self.sales)._reject(reason), case)
+        self.assertRefused(
+            UserError, lambda: unit_1.with_user(self.sales)._reject(reason), case
+        )
         self.assertRefused(
             UserError,
             lambda: self.env["rma.unex.unit"].create(

@@ -18,9 +18,17 @@ class TestRpc(RmaUnexCommon, HttpCase):
         response = self.url_open(
             "/web/dataset/call_kw",
             data=json.dumps(
-                {"jsonrpc": "2.0", "method": "call", "id": 1,
-                 "params": {"model": model, "method": method, "args": args,
-                            "kwargs": kwargs or {}}}
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": args,
+                        "kwargs": kwargs or {},
+                    },
+                }
             ),
             headers={"Content-Type": "application/json"},
         )
@@ -31,7 +39,9 @@ class TestRpc(RmaUnexCommon, HttpCase):
         case = self.make_case()
         self.authenticate(self.sales.login, self.sales.login)
         error = self._call_error(
-            "rma.unex.case", "write", [case.ids, {"state": "closed", "name": "RMA-FAKE"}],
+            "rma.unex.case",
+            "write",
+            [case.ids, {"state": "closed", "name": "RMA-FAKE"}],
             {"context": {"rma_unex_service": True}},
         )
         self.assertEqual(error.get("name"), "odoo.exceptions.UserError")

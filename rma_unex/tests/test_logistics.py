@@ -49,7 +49,9 @@ class TestShipments(RmaUnexCommon):
         self.assertEqual(case.receipt_state, "partial")
         self.assertTrue(first.date_received)
         self.assertFalse(second.date_received)
-        backorder = self.pickings(case, "incoming").filtered(lambda p: p.state != "done")
+        backorder = self.pickings(case, "incoming").filtered(
+            lambda p: p.state != "done"
+        )
         self.assertEqual(backorder.move_ids.rma_unit_id, second)
         self.assertRefused(UserError, case.with_user(self.fae).action_receive, case)
         self.validate(backorder)
@@ -63,7 +65,9 @@ class TestShipments(RmaUnexCommon):
         self.assertEqual(unit.received_lot_id, self.lot_2)
         self.assertIn(self.lot_2.name, unit.receipt_mismatch)
         self.assertTrue(case.has_receipt_mismatch)
-        self.assertTrue(case.message_ids.filtered(lambda m: "Receipt mismatch" in (m.body or "")))
+        self.assertTrue(
+            case.message_ids.filtered(lambda m: "Receipt mismatch" in (m.body or ""))
+        )
 
     def test_p6_1_return_cannot_be_validated_before_qc(self):
         case = self.authorise(self.make_case())
@@ -101,12 +105,20 @@ class TestShipments(RmaUnexCommon):
                 "picking_type_id": warehouse.rma_unex_in_type_id.id,
                 "location_id": customers.id,
                 "location_dest_id": warehouse.rma_location_id.id,
-                "move_ids": [(0, 0, {
-                    "name": "unknown box", "product_id": self.product.id,
-                    "product_uom_qty": 1, "product_uom": self.product.uom_id.id,
-                    "location_id": customers.id,
-                    "location_dest_id": warehouse.rma_location_id.id,
-                })],
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "unknown box",
+                            "product_id": self.product.id,
+                            "product_uom_qty": 1,
+                            "product_uom": self.product.uom_id.id,
+                            "location_id": customers.id,
+                            "location_dest_id": warehouse.rma_location_id.id,
+                        },
+                    )
+                ],
             }
         )
         picking.action_confirm()
@@ -130,9 +142,14 @@ class TestAuthorisationValidity(RmaUnexCommon):
         with freeze_time("2026-03-31 09:00:00"):
             Case._cron_authorisation_validity()
         self.assertEqual(case.authorisation_reminder_date, datetime(2026, 3, 31, 9, 0))
-        self.assertTrue(case.message_ids.filtered(
-            lambda m: "not received your units" in (m.subject or "")))
-        self.assertTrue(case.activity_ids.filtered(lambda a: a.summary == "RMA goods not received"))
+        self.assertTrue(
+            case.message_ids.filtered(
+                lambda m: "not received your units" in (m.subject or "")
+            )
+        )
+        self.assertTrue(
+            case.activity_ids.filtered(lambda a: a.summary == "RMA goods not received")
+        )
         with freeze_time("2026-04-06 09:00:00"):
             Case._cron_authorisation_validity()
         self.assertFalse(case.authorisation_expired)
@@ -194,14 +211,21 @@ class TestLogisticsAccess(RmaUnexCommon):
         self.assertEqual(case.state, "received")
         unit = case.unit_ids.with_user(self.warehouse)
         self.assertRefused(AccessError, unit.action_verify_warranty, case)
-        self.assertRefused(UserError, lambda: unit.write({"warranty_end_date": "2099-01-01"}), case)
+        self.assertRefused(
+            UserError, lambda: unit.write({"warranty_end_date": "2099-01-01"}), case
+        )
         self.assertRefused(AccessError, lambda: unit._record_cid("liquid"), case)
 
     def test_portal_user_sees_no_internals(self):
         case = self.authorise(self.make_case())
         unit = case.unit_ids.with_user(self.portal_a)
         unit.read(["warranty_status", "product_id"])
-        for field in ("warranty_source", "cid_note", "receipt_mismatch", "warranty_sale_line_id"):
+        for field in (
+            "warranty_source",
+            "cid_note",
+            "receipt_mismatch",
+            "warranty_sale_line_id",
+        ):
             with self.subTest(field=field), self.assertRaises(AccessError):
                 unit.read([field])
         with self.assertRaises(AccessError):
@@ -211,7 +235,9 @@ class TestLogisticsAccess(RmaUnexCommon):
 
     def test_receive_as_announced_is_for_the_warehouse(self):
         case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
-        self.assertRefused(AccessError, case.with_user(self.fae).action_receive_as_announced, case)
+        self.assertRefused(
+            AccessError, case.with_user(self.fae).action_receive_as_announced, case
+        )
         case.with_user(self.warehouse).action_receive_as_announced()
         self.assertEqual(case.state, "received")
         self.assertEqual(case.unit_ids.received_lot_id, self.lot | self.lot_2)

@@ -61,13 +61,17 @@ class TestMacAddress(RmaUnexCommon):
             )
 
     def test_p1_4_stored_canonical_and_found_in_any_notation(self):
-        ticket = self.make_ticket(submit=False, rma_lot_id=False, mac_address="0001.a71b.2c3d")
+        ticket = self.make_ticket(
+            submit=False, rma_lot_id=False, mac_address="0001.a71b.2c3d"
+        )
         self.assertEqual(ticket.mac_address, CANONICAL)
         Ticket = self.env["helpdesk.ticket"]
         for typed in ("0001a71b2c3d", "00-01-a7-1b-2c-3d", CANONICAL):
             with self.subTest(typed=typed):
                 self.assertEqual(Ticket.search([("mac_address", "=", typed)]), ticket)
-                self.assertEqual(Ticket.search([("mac_address", "ilike", typed)]), ticket)
+                self.assertEqual(
+                    Ticket.search([("mac_address", "ilike", typed)]), ticket
+                )
         # A fragment, as a warehouse clerk types it, still finds the unit.
         self.assertIn(ticket, Ticket.search([("mac_address", "ilike", "1b:2c")]))
 
@@ -76,12 +80,18 @@ class TestMacAddress(RmaUnexCommon):
         self.assertEqual(ticket.mac_address, self.lot.mac_address)
         case = self.make_case(lots=self.env["stock.lot"])
         unit = self.env["rma.unex.unit"].create(
-            {"case_id": case.id, "product_id": self.product.id, "mac_address": "0001a7000002"}
+            {
+                "case_id": case.id,
+                "product_id": self.product.id,
+                "mac_address": "0001a7000002",
+            }
         )
         self.assertEqual(unit.lot_id, self.lot_2, "the MAC identifies the serial")
 
     def test_p1_4_foreign_oui_is_flagged_not_refused(self):
-        ours = self.make_ticket(submit=False, rma_lot_id=False, mac_address="00:10:A7:00:00:09")
+        ours = self.make_ticket(
+            submit=False, rma_lot_id=False, mac_address="00:10:A7:00:00:09"
+        )
         self.assertFalse(ours.mac_oui_warning)
         foreign = self.make_ticket(
             submit=False, rma_lot_id=False, mac_address="3C:5A:B4:00:00:01"
@@ -91,7 +101,9 @@ class TestMacAddress(RmaUnexCommon):
         self.assertIn("Google", foreign.mac_oui_warning, "IEEE registry owner shown")
 
     def test_p1_4_oui_blocks_are_configured_per_company(self):
-        ticket = self.make_ticket(submit=False, rma_lot_id=False, mac_address="3C:5A:B4:00:00:01")
+        ticket = self.make_ticket(
+            submit=False, rma_lot_id=False, mac_address="3C:5A:B4:00:00:01"
+        )
         self.assertTrue(ticket.mac_oui_warning)
         self.company.rma_oui_blocks = "00:01:A7, 3c5ab4"
         ticket.invalidate_recordset(["mac_oui_warning"])

@@ -63,20 +63,30 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
 
     def _post(self, token, files=None, **overrides):
         data = {
-            "csrf_token": token, "name": "Radio dead", "product_id": str(self.product.id),
-            "mac_address": "0001.a700.0001", "firmware_version": "7.1.3",
-            "steps_to_reproduce": "Enable 6 GHz; nothing", "disclaimer": "on",
+            "csrf_token": token,
+            "name": "Radio dead",
+            "product_id": str(self.product.id),
+            "mac_address": "0001.a700.0001",
+            "firmware_version": "7.1.3",
+            "steps_to_reproduce": "Enable 6 GHz; nothing",
+            "disclaimer": "on",
         }
         data.update(overrides)
         data = {k: v for k, v in data.items() if v is not None}
-        return self.url_open("/my/support-requests/submit", data=data, files=files or {})
+        return self.url_open(
+            "/my/support-requests/submit", data=data, files=files or {}
+        )
 
     def _tickets(self):
-        return self.env["helpdesk.ticket"].search([("partner_id", "=", self.contact_a.id)])
+        return self.env["helpdesk.ticket"].search(
+            [("partner_id", "=", self.contact_a.id)]
+        )
 
     def test_p1_portal_submission_creates_and_acknowledges(self):
         token = self._form()
-        response = self._post(token, files={"attachments": ("radio.log", b"tx power 0 dBm")})
+        response = self._post(
+            token, files={"attachments": ("radio.log", b"tx power 0 dBm")}
+        )
         self.assertEqual(response.status_code, 200)
         ticket = self._tickets()
         self.assertEqual(len(ticket), 1)
@@ -86,9 +96,12 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
         self.assertEqual(ticket.disclaimer_partner_id, self.contact_a)
         self.assertTrue(ticket.response_deadline)
         attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
+        )
         self.assertEqual(attachment.name, "radio.log")
-        ack = ticket.message_ids.filtered(lambda m: "we received your support request" in (m.subject or ""))
+        ack = ticket.message_ids.filtered(
+            lambda m: "we received your support request" in (m.subject or "")
+        )
         self.assertEqual(len(ack), 1)
         self.assertIn("24", ack.body)
 
@@ -96,14 +109,25 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
         token = self._form()
         self.company.rma_portal_max_upload_mb = 1
         refusals = {
-            "malformed MAC": ({"mac_address": "00:01:A7:12"}, None, "is not a MAC address"),
+            "malformed MAC": (
+                {"mac_address": "00:01:A7:12"},
+                None,
+                "is not a MAC address",
+            ),
             "no identity": ({"mac_address": ""}, None, "MAC address or the serial"),
             "no disclaimer": ({"disclaimer": None}, None, "data disclaimer"),
             "unknown product": ({"product_id": "999999"}, None, "product model"),
             "no versions": ({"firmware_version": ""}, None, "firmware, SDK or driver"),
-            "wrong file type": ({}, {"attachments": ("tool.exe", b"MZ")}, "not accepted"),
-            "oversized file": ({}, {"attachments": ("big.log", b"x" * (1024 * 1024 + 1))},
-                               "larger than 1 MB"),
+            "wrong file type": (
+                {},
+                {"attachments": ("tool.exe", b"MZ")},
+                "not accepted",
+            ),
+            "oversized file": (
+                {},
+                {"attachments": ("big.log", b"x" * (1024 * 1024 + 1))},
+                "larger than 1 MB",
+            ),
         }
         for label, (overrides, files, message) in refusals.items():
             with self.subTest(label):
@@ -111,17 +135,32 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertIn("rma_unex_tsr_error", response.text)
                 self.assertIn(message, response.text)
-                self.assertIn("Enable 6 GHz; nothing", response.text, "entered values kept")
+                self.assertIn(
+                    "Enable 6 GHz; nothing", response.text, "entered values kept"
+                )
                 self.assertFalse(self._tickets(), "nothing created")
-        self.assertFalse(self.env["ir.attachment"].search([("name", "in", ("tool.exe", "big.log"))]))
+        self.assertFalse(
+            self.env["ir.attachment"].search([("name", "in", ("tool.exe", "big.log"))])
+        )
 
     def test_m12_public_bulletins_on_the_form(self):
         Bulletin = self.env["rma.unex.service.bulletin"]
-        Bulletin.create({"name": "Public DFS issue", "product_ids": [(6, 0, self.product.ids)],
-                         "issue": "<p>x</p>", "workaround": "<p>Upgrade to 7.1.4</p>",
-                         "is_public": True})
-        Bulletin.create({"name": "Internal PA issue", "product_ids": [(6, 0, self.product.ids)],
-                         "issue": "<p>y</p>"})
+        Bulletin.create(
+            {
+                "name": "Public DFS issue",
+                "product_ids": [(6, 0, self.product.ids)],
+                "issue": "<p>x</p>",
+                "workaround": "<p>Upgrade to 7.1.4</p>",
+                "is_public": True,
+            }
+        )
+        Bulletin.create(
+            {
+                "name": "Internal PA issue",
+                "product_ids": [(6, 0, self.product.ids)],
+                "issue": "<p>y</p>",
+            }
+        )
         self.authenticate(self.portal_a.login, self.portal_a.login)
         page = self.url_open("/my/support-requests/new").text
         self.assertIn("Public DFS issue", page)
@@ -141,8 +180,10 @@ class TestStatusLookup(RmaUnexCommon, HttpCase):
     def _ask(self, rma, identity):
         page = self.url_open("/rma/status")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return self.url_open("/rma/status", data={
-            "csrf_token": token, "rma_number": rma, "identity": identity}).text
+        return self.url_open(
+            "/rma/status",
+            data={"csrf_token": token, "rma_number": rma, "identity": identity},
+        ).text
 
     def test_m9_lookup_shows_state_and_dates_only(self):
         case = self.authorise(self.make_case(contact_id=self.contact_a.id))
@@ -161,7 +202,9 @@ class TestStatusLookup(RmaUnexCommon, HttpCase):
     def test_m9_guessing_is_throttled(self):
         case = self.authorise(self.make_case())
         for attempt in range(5):
-            self.assertIn("No RMA unit matches", self._ask(case.name, f"GUESS{attempt}"))
+            self.assertIn(
+                "No RMA unit matches", self._ask(case.name, f"GUESS{attempt}")
+            )
         text = self._ask(case.name, self.lot.name)
         self.assertIn("Too many attempts", text)
         self.assertNotIn("rma_status_result", text)

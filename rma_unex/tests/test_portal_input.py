@@ -11,8 +11,10 @@ class TestPortalInput(RmaUnexCommon):
         Ticket = self.env["helpdesk.ticket"].sudo()
         before = Ticket.search_count([])
         values = {
-            "name": "Radio dead", "mac_address": "00:01:A7:00:00:01",
-            "firmware_version": "7.1.3", "steps_to_reproduce": "Enable 6 GHz",
+            "name": "Radio dead",
+            "mac_address": "00:01:A7:00:00:01",
+            "firmware_version": "7.1.3",
+            "steps_to_reproduce": "Enable 6 GHz",
             "disclaimer": "on",
         }
         for product_id in ("99999999999999999999", "2147483648", "²", "١٢", "-1", ""):

@@ -8,14 +8,18 @@ class TestPortalTours(RmaUnexCommon, HttpCase):
     """Browser tours (headless Chromium) of the customer's portal flows."""
 
     def test_tour_submit_support_request(self):
-        self.start_tour("/my/support-requests/new", "rma_unex_portal_tsr",
-                        login=self.portal_a.login)
-        ticket = self.env["helpdesk.ticket"].search([("name", "=", "Radio dead on site")])
+        self.start_tour(
+            "/my/support-requests/new", "rma_unex_portal_tsr", login=self.portal_a.login
+        )
+        ticket = self.env["helpdesk.ticket"].search(
+            [("name", "=", "Radio dead on site")]
+        )
         self.assertEqual(ticket.partner_id, self.contact_a)
         self.assertEqual(ticket.tsr_state, "submitted")
         self.assertEqual(ticket.mac_address, "00:01:A7:00:00:77")
         attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
+        )
         self.assertEqual(attachment.name, "radio.log")
 
     def test_tour_open_rma_download_and_accept_quotation(self):
@@ -23,6 +27,8 @@ class TestPortalTours(RmaUnexCommon, HttpCase):
         self.analyse(case.unit_ids)
         self.decide(case.unit_ids, "paid_repair")
         case.with_user(self.sales).action_send_quotation()
-        self.start_tour("/my/rmas", "rma_unex_portal_rma_quote", login=self.portal_a.login)
+        self.start_tour(
+            "/my/rmas", "rma_unex_portal_rma_quote", login=self.portal_a.login
+        )
         self.assertEqual(case.sale_order_ids.state, "sale")
         self.assertEqual(case.state, "approved")

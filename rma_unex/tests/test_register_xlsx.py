@@ -13,9 +13,12 @@ class TestRegisterXlsx(RmaUnexCommon):
         case = self.receive_and_evaluate(self.make_case(lots=self.lot | self.lot_2))
         self.analyse(case.unit_ids, self.env.ref("rma_unex.failure_category_rf"))
         other = self.make_case(partner=self.customer_b)
-        report = self.env["ir.actions.report"]._get_report_from_name("rma_unex.rma_register_xlsx")
-        content, kind = report.with_context(
-            active_model="rma.unex.case")._render_xlsx(report.report_name, (case | other).ids, {})
+        report = self.env["ir.actions.report"]._get_report_from_name(
+            "rma_unex.rma_register_xlsx"
+        )
+        content, kind = report.with_context(active_model="rma.unex.case")._render_xlsx(
+            report.report_name, (case | other).ids, {}
+        )
         self.assertEqual(kind, "xlsx")
         sheet = load_workbook(io.BytesIO(content)).active
         rows = list(sheet.iter_rows(values_only=True))
@@ -24,7 +27,10 @@ class TestRegisterXlsx(RmaUnexCommon):
         self.assertEqual(len(data), 3, "one row per unit of the selected cases")
         self.assertEqual(sheet.freeze_panes, "A2")
         self.assertTrue(sheet.auto_filter.ref)
-        by_serial = {row[header.index("Serial")]: dict(zip(header, row, strict=True)) for row in data}
+        by_serial = {
+            row[header.index("Serial")]: dict(zip(header, row, strict=True))
+            for row in data
+        }
         first = by_serial[self.lot.name]
         self.assertEqual(first["RMA Number"], case.name)
         self.assertIsInstance(first["Applied On"], datetime, "dates as dates")

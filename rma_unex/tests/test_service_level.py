@@ -30,11 +30,17 @@ class TestServiceLevel(RmaUnexCommon):
             late = self.make_ticket()
         with freeze_time("2026-03-02 20:00:00"):
             on_time.with_user(self.fae).message_post(
-                body="Please send logs", message_type="comment", subtype_xmlid="mail.mt_comment")
+                body="Please send logs",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
         with freeze_time("2026-03-03 10:00:00"):
             self.assertEqual(late.response_status, "overdue")
             late.with_user(self.fae).message_post(
-                body="Sorry for the wait", message_type="comment", subtype_xmlid="mail.mt_comment")
+                body="Sorry for the wait",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
         self.assertEqual(on_time.response_result, "met")
         self.assertEqual(late.response_result, "missed")
         self.assertEqual(late.response_status, "missed")
@@ -49,12 +55,21 @@ class TestServiceLevel(RmaUnexCommon):
         with freeze_time("2026-03-03 05:30:00"):
             Ticket._cron_response_warnings()
         self.assertTrue(ticket.response_warning_sent)
-        activity = ticket.activity_ids.filtered(lambda a: "First response due" in a.summary)
+        activity = ticket.activity_ids.filtered(
+            lambda a: "First response due" in a.summary
+        )
         self.assertEqual(activity.user_id, self.fae)
         with freeze_time("2026-03-03 06:30:00"):
             Ticket._cron_response_warnings()
-        self.assertEqual(len(ticket.activity_ids.filtered(
-            lambda a: "First response due" in a.summary)), 1, "warned once")
+        self.assertEqual(
+            len(
+                ticket.activity_ids.filtered(
+                    lambda a: "First response due" in a.summary
+                )
+            ),
+            1,
+            "warned once",
+        )
 
     def test_p7_3_hit_rate_per_team_and_month(self):
         team = self.env["helpdesk.ticket.team"].create({"name": "EMEA support"})
@@ -63,13 +78,19 @@ class TestServiceLevel(RmaUnexCommon):
         with freeze_time("2026-03-02 12:00:00"):
             for ticket in tickets[:3]:
                 ticket.with_user(self.fae).message_post(
-                    body="On it", message_type="comment", subtype_xmlid="mail.mt_comment")
+                    body="On it",
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
         with freeze_time("2026-03-04 12:00:00"):
             tickets[3].with_user(self.fae).message_post(
-                body="Late", message_type="comment", subtype_xmlid="mail.mt_comment")
+                body="Late", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
             self.env.flush_all()
             groups = self.env["rma.unex.sla.report"]._read_group(
-                [("team_id", "=", team.id)], ["date_submitted:month"], ["hit_rate:avg", "__count"]
+                [("team_id", "=", team.id)],
+                ["date_submitted:month"],
+                ["hit_rate:avg", "__count"],
             )
         self.assertEqual(len(groups), 1)
         self.assertEqual(groups[0][1], 75.0)
@@ -97,30 +118,42 @@ class TestDashboards(RmaUnexCommon):
         lots[2:].firmware_version = "7.2.0"
         self.env.flush_all()
         Rate = self.env["rma.unex.return.rate.report"]
-        product_row = Rate.search([("product_id", "=", self.product.id), ("level", "=", "product")])
+        product_row = Rate.search(
+            [("product_id", "=", self.product.id), ("level", "=", "product")]
+        )
         self.assertEqual(product_row.delivered_qty, 4)
         self.assertEqual(product_row.returned_qty, 2)
         self.assertEqual(product_row.return_rate, 50.0)
         lot_row = Rate.search([("lot_id", "=", lots[0].id)])
-        self.assertEqual((lot_row.delivered_qty, lot_row.returned_qty, lot_row.return_rate),
-                         (1, 1, 100.0))
-        firmware_rows = Rate.search([("product_id", "=", self.product.id),
-                                     ("level", "=", "firmware")])
-        rates = {r.firmware_version: (r.delivered_qty, r.returned_qty, r.return_rate)
-                 for r in firmware_rows}
+        self.assertEqual(
+            (lot_row.delivered_qty, lot_row.returned_qty, lot_row.return_rate),
+            (1, 1, 100.0),
+        )
+        firmware_rows = Rate.search(
+            [("product_id", "=", self.product.id), ("level", "=", "firmware")]
+        )
+        rates = {
+            r.firmware_version: (r.delivered_qty, r.returned_qty, r.return_rate)
+            for r in firmware_rows
+        }
         self.assertEqual(rates, {"7.1.3": (2, 2, 100.0), "7.2.0": (2, 0, 0.0)})
         Units = self.env["rma.unex.unit.report"]
         [(count, ntf_rate, evaluation_days)] = Units._read_group(
-            [("case_id", "=", case.id)], [], ["unit_count:sum", "ntf_rate:avg", "evaluation_days:avg"]
+            [("case_id", "=", case.id)],
+            [],
+            ["unit_count:sum", "ntf_rate:avg", "evaluation_days:avg"],
         )
         self.assertEqual(count, 2)
         self.assertEqual(ntf_rate, 50.0)
         self.assertAlmostEqual(evaluation_days, 0, places=1)
         by_category = Units._read_group(
-            [("case_id", "=", case.id)], ["fa_category_id"], ["__count"])
+            [("case_id", "=", case.id)], ["fa_category_id"], ["__count"]
+        )
         self.assertEqual(by_category[0][1], 2)
         # dashboards read aggregated rows: grouping needs no per-record query
-        self.assertTrue(self.env["rma.unex.unit.report"].with_user(self.fae).search_count([]))
+        self.assertTrue(
+            self.env["rma.unex.unit.report"].with_user(self.fae).search_count([])
+        )
 
 
 class TestTurnaroundPerState(RmaUnexCommon):
@@ -134,6 +167,8 @@ class TestTurnaroundPerState(RmaUnexCommon):
         with freeze_time("2026-03-05 09:00:00"):
             self.validate(self.pickings(case, "incoming"))
             self.flush_tracking()
-        rows = self.env["rma.unex.state.duration.report"].search([("case_id", "=", case.id)])
+        rows = self.env["rma.unex.state.duration.report"].search(
+            [("case_id", "=", case.id)]
+        )
         days = {row.state_label: round(row.days, 2) for row in rows}
         self.assertEqual(days, {"Sales Review": 1.0, "Authorised": 3.0})

@@ -25,7 +25,10 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
     def test_p1_3_disclaimer_required_before_submission(self):
         ticket = self.make_ticket(submit=False, disclaimer_accepted=False)
         err = self.assertRefused(
-            UserError, ticket.with_user(self.fae).action_submit_tsr, ticket, tsr_snapshot
+            UserError,
+            ticket.with_user(self.fae).action_submit_tsr,
+            ticket,
+            tsr_snapshot,
         )
         self.assertIn("data disclaimer", str(err))
         self.assertEqual(ticket.tsr_state, "draft")
@@ -46,12 +49,22 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
 
     def test_p1_2_missing_device_identity_is_refused(self):
         ticket = self.make_ticket(
-            submit=False, rma_lot_id=False, firmware_version=False, steps_to_reproduce=" "
+            submit=False,
+            rma_lot_id=False,
+            firmware_version=False,
+            steps_to_reproduce=" ",
         )
         err = self.assertRefused(
-            UserError, ticket.with_user(self.fae).action_submit_tsr, ticket, tsr_snapshot
+            UserError,
+            ticket.with_user(self.fae).action_submit_tsr,
+            ticket,
+            tsr_snapshot,
         )
-        for missing in ("MAC address or serial number", "firmware", "steps to reproduce"):
+        for missing in (
+            "MAC address or serial number",
+            "firmware",
+            "steps to reproduce",
+        ):
             self.assertIn(missing, str(err))
 
     def test_p1_5_submission_starts_the_24_hour_clock(self):
@@ -73,11 +86,17 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
             ticket.with_user(self.fae).message_post(
                 body="Internal: check logs", subtype_xmlid="mail.mt_note"
             )
-            self.assertFalse(ticket.first_response_date, "an internal note is no answer")
-            ticket.with_user(self.portal_a).message_post(
-                body="Any news?", subtype_xmlid="mail.mt_comment", message_type="comment"
+            self.assertFalse(
+                ticket.first_response_date, "an internal note is no answer"
             )
-            self.assertFalse(ticket.first_response_date, "the customer's message is no answer")
+            ticket.with_user(self.portal_a).message_post(
+                body="Any news?",
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+            )
+            self.assertFalse(
+                ticket.first_response_date, "the customer's message is no answer"
+            )
         with freeze_time("2026-03-03 10:00:00"):
             self.assertIn(ticket, Ticket.search([("response_overdue", "=", True)]))
             ticket.with_user(self.fae).message_post(
@@ -92,7 +111,10 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
     def test_p2_2_resolve_remotely_closes_without_rma(self):
         ticket = self.make_ticket()
         err = self.assertRefused(
-            UserError, ticket.with_user(self.fae).action_resolve_remotely, ticket, tsr_snapshot
+            UserError,
+            ticket.with_user(self.fae).action_resolve_remotely,
+            ticket,
+            tsr_snapshot,
         )
         self.assertIn("software update or configuration change", str(err))
         ticket.with_user(self.fae).write(
@@ -137,7 +159,10 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
         )
         ticket = self.make_ticket()
         self.assertRefused(
-            AccessError, ticket.with_user(self.stranger).action_escalate, ticket, tsr_snapshot
+            AccessError,
+            ticket.with_user(self.stranger).action_escalate,
+            ticket,
+            tsr_snapshot,
         )
         ticket.with_user(self.fae).action_escalate()
         err = self.assertRefused(
@@ -145,7 +170,10 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
         )
         self.assertIn("Escalated to RMA", str(err))
         self.assertRefused(
-            UserError, ticket.with_user(self.fae).action_resolve_remotely, ticket, tsr_snapshot
+            UserError,
+            ticket.with_user(self.fae).action_resolve_remotely,
+            ticket,
+            tsr_snapshot,
         )
 
     def test_tsr_state_changes_only_through_actions(self):

@@ -13,7 +13,9 @@ class TestWarranty(RmaUnexCommon):
     """P4.1 lookup, P4.2 CID, M1 DOA, M3 repair warranty, M4 replacement."""
 
     def case_on(self, day, **kwargs):
-        with freeze_time(datetime.combine(day, datetime.min.time()) + timedelta(hours=9)):
+        with freeze_time(
+            datetime.combine(day, datetime.min.time()) + timedelta(hours=9)
+        ):
             return self.make_case(**kwargs)
 
     def test_p4_1_found_by_serial(self):
@@ -29,8 +31,11 @@ class TestWarranty(RmaUnexCommon):
         self.deliver(self.lot, date=DELIVERED)
         case = self.case_on(DELIVERED + timedelta(days=40), lots=self.env["stock.lot"])
         unit = self.env["rma.unex.unit"].create(
-            {"case_id": case.id, "product_id": self.product.id,
-             "mac_address": "00-01-a7-00-00-01"}
+            {
+                "case_id": case.id,
+                "product_id": self.product.id,
+                "mac_address": "00-01-a7-00-00-01",
+            }
         )
         self.assertEqual(unit.lot_id, self.lot)
         self.assertEqual(unit.warranty_status, "in_warranty")
@@ -70,7 +75,8 @@ class TestWarranty(RmaUnexCommon):
         self.company.rma_warranty_days = 60
         self.deliver(self.lot, date=DELIVERED)
         self.assertEqual(
-            self.case_on(DELIVERED + timedelta(days=70)).unit_ids.warranty_status, "expired"
+            self.case_on(DELIVERED + timedelta(days=70)).unit_ids.warranty_status,
+            "expired",
         )
         self.product.rma_warranty_days = 365
         unit = self.case_on(DELIVERED + timedelta(days=70)).unit_ids
@@ -101,10 +107,20 @@ class TestWarranty(RmaUnexCommon):
         self.assertRefused(
             AccessError, lambda: unit.with_user(self.sales)._record_cid("liquid"), case
         )
-        photo = self.env["ir.attachment"].create({"name": "corrosion.jpg", "raw": b"jpg"})
-        wizard = self.env["rma.unex.unit.cid.wizard"].with_user(self.quality).create(
-            {"unit_ids": [(6, 0, unit.ids)], "cid_type": "liquid",
-             "note": "Corrosion on the RF shield", "attachment_ids": [(6, 0, photo.ids)]}
+        photo = self.env["ir.attachment"].create(
+            {"name": "corrosion.jpg", "raw": b"jpg"}
+        )
+        wizard = (
+            self.env["rma.unex.unit.cid.wizard"]
+            .with_user(self.quality)
+            .create(
+                {
+                    "unit_ids": [(6, 0, unit.ids)],
+                    "cid_type": "liquid",
+                    "note": "Corrosion on the RF shield",
+                    "attachment_ids": [(6, 0, photo.ids)],
+                }
+            )
         )
         wizard.action_confirm()
         self.assertEqual(unit.warranty_status, "void")
@@ -121,7 +137,9 @@ class TestWarranty(RmaUnexCommon):
         self.put_in_state(earlier, "closed")
         earlier.unit_ids._rma_service_write(
             {
-                "date_received": datetime.combine(start + timedelta(days=45), datetime.min.time()),
+                "date_received": datetime.combine(
+                    start + timedelta(days=45), datetime.min.time()
+                ),
                 "date_shipped": datetime.combine(shipped_on, datetime.min.time()),
                 "shipped_lot_id": shipped_lot.id,
             }
@@ -140,8 +158,11 @@ class TestWarranty(RmaUnexCommon):
         self.assertTrue(unit.is_repeat_return)
         self.assertEqual(unit.previous_unit_id, earlier.unit_ids)
         self.assertTrue(unit.case_id.has_repeat_return)
-        self.assertTrue(unit.case_id.message_ids.filtered(
-            lambda m: "Repeat return" in (m.body or "")))
+        self.assertTrue(
+            unit.case_id.message_ids.filtered(
+                lambda m: "Repeat return" in (m.body or "")
+            )
+        )
         after = self.case_on(shipped_on + timedelta(days=91)).unit_ids
         self.assertEqual(after.warranty_status, "expired")
 
@@ -153,8 +174,11 @@ class TestWarranty(RmaUnexCommon):
         day = DELIVERED + timedelta(days=300)
         case = self.case_on(day, lots=self.env["stock.lot"])
         unit = self.env["rma.unex.unit"].create(
-            {"case_id": case.id, "product_id": self.product.id,
-             "mac_address": self.lot_2.mac_address}
+            {
+                "case_id": case.id,
+                "product_id": self.product.id,
+                "mac_address": self.lot_2.mac_address,
+            }
         )
         self.assertEqual(unit.lot_id, self.lot_2, "found by the new serial's MAC")
         self.assertEqual(unit.warranty_status, "in_warranty")
@@ -162,20 +186,26 @@ class TestWarranty(RmaUnexCommon):
         self.assertEqual(unit.warranty_end_date, DELIVERED + timedelta(days=365))
         self.assertIn(self.lot.name, unit.warranty_source)
         self.assertIn(earlier.name, unit.warranty_source)
-        self.assertFalse(unit.is_repeat_return, "the replacement never came back before")
+        self.assertFalse(
+            unit.is_repeat_return, "the replacement never came back before"
+        )
 
     def test_p4_1_verify_warranty_records_who_and_when(self):
         case = self.case_on(DELIVERED + timedelta(days=40))
         unit = case.unit_ids
         self.assertEqual(unit.warranty_status, "unknown")
         self.deliver(self.lot, date=DELIVERED)  # the sale is found later
-        self.assertRefused(AccessError, unit.with_user(self.fae).action_verify_warranty, case)
+        self.assertRefused(
+            AccessError, unit.with_user(self.fae).action_verify_warranty, case
+        )
         self.assertRefused(
             AccessError, unit.with_user(self.warehouse).action_verify_warranty, case
         )
         self.assertRefused(
             UserError,
-            lambda: unit.with_user(self.warehouse).write({"warranty_status": "in_warranty"}),
+            lambda: unit.with_user(self.warehouse).write(
+                {"warranty_status": "in_warranty"}
+            ),
             case,
         )
         with freeze_time("2026-02-20 10:00:00"):

@@ -12,10 +12,12 @@ from odoo.tests import HttpCase
 from .common import RmaUnexCommon
 
 # A 1x1 PNG: the portal wants a signature image.
-SIGNATURE = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)).decode()
+SIGNATURE = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+).decode()
 
 
 class WorkshopCommon(RmaUnexCommon):
@@ -44,11 +46,15 @@ class TestDecision(WorkshopCommon):
     def test_p5_1_every_unit_needs_fa_and_a_decision_before_leaving_evaluation(self):
         case = self.evaluated_case(lots=self.lot | self.lot_2)
         first, second = case.unit_ids
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_send_quotation, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_send_quotation, case
+        )
         self.assertIn("failure analysis", str(err))
         self.analyse(case.unit_ids)
         self.decide(first, "paid_repair")
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_send_quotation, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_send_quotation, case
+        )
         self.assertIn(second.display_name, str(err))
         self.decide(second, "return_unrepaired")
         case.with_user(self.sales).action_send_quotation()
@@ -62,21 +68,35 @@ class TestDecision(WorkshopCommon):
         unit = case.unit_ids
         category = self.env.ref("rma_unex.failure_category_rf")
         self.assertRefused(
-            AccessError, lambda: unit.with_user(self.sales)._record_fa("x", "y", category), case
+            AccessError,
+            lambda: unit.with_user(self.sales)._record_fa("x", "y", category),
+            case,
         )
         self.assertRefused(
-            UserError, lambda: unit.with_user(self.quality)._record_fa(" ", "y", category), case
+            UserError,
+            lambda: unit.with_user(self.quality)._record_fa(" ", "y", category),
+            case,
         )
-        wizard = self.env["rma.unex.unit.fa.wizard"].with_user(self.quality).create({
-            "unit_ids": [Command.set(unit.ids)], "findings": "PA burnt",
-            "root_cause": "ESD", "category_id": category.id,
-        })
+        wizard = (
+            self.env["rma.unex.unit.fa.wizard"]
+            .with_user(self.quality)
+            .create(
+                {
+                    "unit_ids": [Command.set(unit.ids)],
+                    "findings": "PA burnt",
+                    "root_cause": "ESD",
+                    "category_id": category.id,
+                }
+            )
+        )
         wizard.action_confirm()
         self.assertEqual(unit.fa_category_id, category)
         other = self.put_in_state(self.make_case(lots=self.lot_2), "repair")
         self.assertRefused(
             UserError,
-            lambda: other.unit_ids.with_user(self.quality)._record_fa("x", "y", category),
+            lambda: other.unit_ids.with_user(self.quality)._record_fa(
+                "x", "y", category
+            ),
             other,
         )
 
@@ -84,10 +104,18 @@ class TestDecision(WorkshopCommon):
         case = self.evaluated_case()
         unit = case.unit_ids
         self.analyse(unit)
-        err = self.assertRefused(UserError, lambda: self.decide(unit, "free_repair"), case)
+        err = self.assertRefused(
+            UserError, lambda: self.decide(unit, "free_repair"), case
+        )
         self.assertIn("not covered", str(err))
-        self.assertRefused(UserError, lambda: unit.with_user(self.sales)._decide("paid_repair", ""), case)
-        self.assertRefused(AccessError, lambda: self.decide(unit, "paid_repair", self.fae), case)
+        self.assertRefused(
+            UserError,
+            lambda: unit.with_user(self.sales)._decide("paid_repair", ""),
+            case,
+        )
+        self.assertRefused(
+            AccessError, lambda: self.decide(unit, "paid_repair", self.fae), case
+        )
         covered = self.evaluated_case(lots=self.lot_2, covered=True)
         self.decide(covered.unit_ids, "free_repair")
         self.assertEqual(covered.unit_ids.disposition, "free_repair")
@@ -118,10 +146,15 @@ class TestQuotation(WorkshopCommon):
         self.assertEqual(order.validity_date, date(2026, 7, 1))
         products = order.order_line.mapped("product_id")
         self.assertEqual(
-            sorted(products.mapped("default_code")), ["RMA-NTF", "RMA-REPAIR", "RMA-SHIP"]
+            sorted(products.mapped("default_code")),
+            ["RMA-NTF", "RMA-REPAIR", "RMA-SHIP"],
         )
-        self.assertIn(paid.display_name, order.order_line.filtered(
-            lambda ln: ln.product_id.default_code == "RMA-REPAIR").name)
+        self.assertIn(
+            paid.display_name,
+            order.order_line.filtered(
+                lambda ln: ln.product_id.default_code == "RMA-REPAIR"
+            ).name,
+        )
         self.assertEqual(case.quotation_count, 1)
 
     def test_p4_4_only_chargeable_units_are_quoted(self):
@@ -134,13 +167,20 @@ class TestQuotation(WorkshopCommon):
         self.decide(free, "return_unrepaired")
         case.with_user(self.sales).action_send_quotation()
         lines = case.sale_order_ids.order_line
-        self.assertEqual(lines.filtered(lambda ln: ln.product_id.default_code == "RMA-REPAIR").name.count(":"), 1)
+        self.assertEqual(
+            lines.filtered(
+                lambda ln: ln.product_id.default_code == "RMA-REPAIR"
+            ).name.count(":"),
+            1,
+        )
         self.assertNotIn(free.display_name, " ".join(lines.mapped("name")))
 
     def test_p4_4_staff_confirm_needs_the_po_number(self):
         case = self.quoted_case()
         order = case.sale_order_ids
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_confirm_quotation, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_confirm_quotation, case
+        )
         self.assertIn("purchase order number", str(err))
         self.assertRefused(UserError, case.with_user(self.sales).action_approve, case)
         order.client_order_ref = "PO-1"
@@ -190,7 +230,9 @@ class TestQuotation(WorkshopCommon):
         first.client_order_ref = "PO-3"
         case.with_user(self.sales).action_confirm_quotation()
         case.with_user(self.quality).action_start_repair()
-        self.assertRefused(AccessError, case.with_user(self.quality).action_revise_quotation, case)
+        self.assertRefused(
+            AccessError, case.with_user(self.quality).action_revise_quotation, case
+        )
         case.with_user(self.sales).action_revise_quotation()
         second = case.sale_order_ids - first
         self.assertEqual(case.state, "quoted")
@@ -226,14 +268,23 @@ class TestRepairAndQc(WorkshopCommon):
         self.assertEqual(repairs.lot_id, self.lot | self.lot_2)
         self.assertEqual(repairs.rma_case_id, case)
         self.assertEqual(case.repair_count, 2)
-        self.assertRefused(UserError, case.with_user(self.quality).action_start_qc, case)
+        self.assertRefused(
+            UserError, case.with_user(self.quality).action_start_qc, case
+        )
         self.finish_repairs(case)
-        self.assertEqual(case.state, "qc", "the last finished repair moves the case to QC")
-        paid = self.evaluated_case(lots=self.env["stock.lot"].create(
-            {"name": "PAID1", "product_id": self.product.id}))
+        self.assertEqual(
+            case.state, "qc", "the last finished repair moves the case to QC"
+        )
+        paid = self.evaluated_case(
+            lots=self.env["stock.lot"].create(
+                {"name": "PAID1", "product_id": self.product.id}
+            )
+        )
         self.analyse(paid.unit_ids)
         self.decide(paid.unit_ids, "paid_repair")
-        self.assertRefused(UserError, paid.with_user(self.quality).action_start_repair, paid)
+        self.assertRefused(
+            UserError, paid.with_user(self.quality).action_start_repair, paid
+        )
 
     def test_p6_1_burn_in_and_qc(self):
         case = self.evaluated_case(covered=True)
@@ -242,11 +293,25 @@ class TestRepairAndQc(WorkshopCommon):
         self.decide(unit, "free_repair")
         case.with_user(self.quality).action_start_repair()
         self.finish_repairs(case)
-        err = self.assertRefused(UserError, lambda: self.qc(unit, "pass", hours=4), case)
+        err = self.assertRefused(
+            UserError, lambda: self.qc(unit, "pass", hours=4), case
+        )
         self.assertIn("burn-in", str(err))
-        self.assertRefused(AccessError, lambda: unit.with_user(self.sales)._record_qc("pass", 24, "ok"), case)
-        wizard = self.env["rma.unex.unit.qc.wizard"].with_user(self.quality).create(
-            {"unit_ids": [Command.set(unit.ids)], "burn_in_hours": 48, "result": "pass"}
+        self.assertRefused(
+            AccessError,
+            lambda: unit.with_user(self.sales)._record_qc("pass", 24, "ok"),
+            case,
+        )
+        wizard = (
+            self.env["rma.unex.unit.qc.wizard"]
+            .with_user(self.quality)
+            .create(
+                {
+                    "unit_ids": [Command.set(unit.ids)],
+                    "burn_in_hours": 48,
+                    "result": "pass",
+                }
+            )
         )
         wizard.action_confirm()
         self.assertEqual(unit.qc_result, "pass")
@@ -267,16 +332,27 @@ class TestRepairAndQc(WorkshopCommon):
         case.with_user(self.quality).action_start_repair()
         repair = unit.repair_id
         self.assertFalse(repair.under_warranty, "a paid repair is not under warranty")
-        repair.write({"move_ids": [Command.create({
-            "product_id": self.component.id, "product_uom_qty": 1,
-            "repair_line_type": "add",
-        })]})
+        repair.write(
+            {
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.component.id,
+                            "product_uom_qty": 1,
+                            "repair_line_type": "add",
+                        }
+                    )
+                ]
+            }
+        )
         self.finish_repairs(case)
         self.qc(unit, "pass")
         case.with_user(self.quality).action_pass_qc()
         self.validate(self.pickings(case, "outgoing"))
         self.assertEqual(case.state, "shipped")
-        summary = case.message_ids.filtered(lambda m: "repair summary" in (m.subject or ""))
+        summary = case.message_ids.filtered(
+            lambda m: "repair summary" in (m.subject or "")
+        )
         self.assertEqual(len(summary), 1)
         self.assertIn(unit.display_name, summary.body)
         self.assertIn("U12 failed", summary.body)
@@ -301,7 +377,9 @@ class TestRepairAndQc(WorkshopCommon):
         self.analyse(case.unit_ids, self.env.ref("rma_unex.failure_category_none"))
         self.decide(case.unit_ids, "ntf")
         self.assertRefused(
-            AccessError, lambda: waived.with_user(self.sales)._waive_ntf_fees("goodwill"), case
+            AccessError,
+            lambda: waived.with_user(self.sales)._waive_ntf_fees("goodwill"),
+            case,
         )
         self.assertRefused(
             UserError, lambda: waived.with_user(self.manager)._waive_ntf_fees(""), case
@@ -314,8 +392,12 @@ class TestRepairAndQc(WorkshopCommon):
         self.assertEqual(fee_order.state, "sale")
         codes = sorted(fee_order.order_line.mapped("product_id.default_code"))
         self.assertEqual(codes, ["RMA-NTF", "RMA-SHIP"])
-        self.assertIn(charged.display_name, " ".join(fee_order.order_line.mapped("name")))
-        self.assertNotIn(waived.display_name, " ".join(fee_order.order_line.mapped("name")))
+        self.assertIn(
+            charged.display_name, " ".join(fee_order.order_line.mapped("name"))
+        )
+        self.assertNotIn(
+            waived.display_name, " ".join(fee_order.order_line.mapped("name"))
+        )
         self.assertEqual(case.invoice_status, "to_invoice")
         case.with_user(self.accountant).action_create_invoices()
         self.assertEqual(fee_order.invoice_ids.amount_untaxed, fee_order.amount_untaxed)
@@ -360,12 +442,18 @@ class TestRepairAndQc(WorkshopCommon):
             return lambda: case._create_repair_orders(units)
 
         few, many = queries(create(small)), queries(create(large))
-        self.assertLessEqual(many, few + 2, f"repair orders: {few} queries for 2, {many} for 20")
+        self.assertLessEqual(
+            many, few + 2, f"repair orders: {few} queries for 2, {many} for 20"
+        )
         for case in (small, large):
             self.put_in_state(case, "qc")
 
         def record(case):
-            units = self.env["rma.unex.unit"].browse(case.unit_ids.ids).with_user(self.quality)
+            units = (
+                self.env["rma.unex.unit"]
+                .browse(case.unit_ids.ids)
+                .with_user(self.quality)
+            )
             return lambda: units._record_qc("pass", 24, "ok")
 
         few, many = queries(record(small)), queries(record(large))
@@ -378,10 +466,18 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
     def _accept(self, order):
         response = self.url_open(
             f"/my/orders/{order.id}/accept",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-                "access_token": order._portal_ensure_token(),
-                "name": "Alice A", "signature": SIGNATURE,
-            }}),
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "access_token": order._portal_ensure_token(),
+                        "name": "Alice A",
+                        "signature": SIGNATURE,
+                    },
+                }
+            ),
             headers={"Content-Type": "application/json"},
         )
         self.assertEqual(response.status_code, 200)
@@ -417,8 +513,13 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
         self.assertIn(case.name, page.text)
         response = self.url_open(
             f"/my/orders/{order.id}/rma_po",
-            data={"access_token": order.access_token, "client_order_ref": "PO-ACME-7",
-                  "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)},
+            data={
+                "access_token": order.access_token,
+                "client_order_ref": "PO-ACME-7",
+                "csrf_token": re.search(
+                    r'name="csrf_token" value="([^"]+)"', page.text
+                ).group(1),
+            },
         )
         self.assertEqual(response.status_code, 200)
         order.invalidate_recordset()
@@ -448,11 +549,17 @@ class TestKeptUnits(WorkshopCommon):
     """M7 refurbishment / scrap moves, M4 free replacement, P7.5 credit note."""
 
     def _warehouse(self):
-        return self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+        return self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
 
     def test_m7_free_replacement_ships_new_serial_and_refurbishes_the_old(self):
         new_lot = self.env["stock.lot"].create(
-            {"name": "TRTR-NEW", "product_id": self.product.id, "mac_address": "00:01:A7:00:00:99"}
+            {
+                "name": "TRTR-NEW",
+                "product_id": self.product.id,
+                "mac_address": "00:01:A7:00:00:99",
+            }
         )
         warehouse = self._warehouse()
         self.env["stock.quant"]._update_available_quantity(
@@ -463,12 +570,19 @@ class TestKeptUnits(WorkshopCommon):
         self.analyse(unit)
         self.decide(unit, "free_replacement")
         case.with_user(self.quality).action_release()
-        self.assertEqual(unit.disposal_move_id.location_dest_id, warehouse.rma_refurbish_location_id)
+        self.assertEqual(
+            unit.disposal_move_id.location_dest_id, warehouse.rma_refurbish_location_id
+        )
         self.assertEqual(unit.disposal_move_id.state, "done")
         quant = self.env["stock.quant"].search(
-            [("lot_id", "=", self.lot.id), ("location_id", "=", warehouse.rma_refurbish_location_id.id)]
+            [
+                ("lot_id", "=", self.lot.id),
+                ("location_id", "=", warehouse.rma_refurbish_location_id.id),
+            ]
         )
-        self.assertEqual(quant.quantity, 1, "the returned unit is in refurbishment stock")
+        self.assertEqual(
+            quant.quantity, 1, "the returned unit is in refurbishment stock"
+        )
         shipment = self.pickings(case, "outgoing")
         self.assertEqual(shipment.location_id, warehouse.lot_stock_id)
         self.validate(shipment)
@@ -497,9 +611,13 @@ class TestKeptUnits(WorkshopCommon):
         order.order_line.price_unit = 500.0
         invoice = order._create_invoices()
         invoice.action_post()
-        case = self.receive_and_evaluate(self.make_case(partner=self.customer_b, lots=self.lot))
+        case = self.receive_and_evaluate(
+            self.make_case(partner=self.customer_b, lots=self.lot)
+        )
         self.analyse(case.unit_ids)
-        err = self.assertRefused(UserError, lambda: self.decide(case.unit_ids, "credit_note"), case)
+        err = self.assertRefused(
+            UserError, lambda: self.decide(case.unit_ids, "credit_note"), case
+        )
         self.assertIn("No posted customer invoice", str(err))
         credited = self.receive_and_evaluate(self.make_case(lots=self.lot_2))
         unit = credited.unit_ids
@@ -512,12 +630,16 @@ class TestKeptUnits(WorkshopCommon):
         line = credit.invoice_line_ids
         self.assertEqual(len(line), 1)
         self.assertEqual(line.quantity, 1)
-        original = invoice.invoice_line_ids.filtered(lambda ln: ln.product_id == self.product)
+        original = invoice.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.product
+        )
         self.assertEqual(line.price_unit, original.price_unit)
         self.assertEqual(line.tax_ids, original.tax_ids)
         self.assertEqual(line.account_id, original.account_id)
-        self.assertEqual(unit.disposal_move_id.location_dest_id,
-                         self._warehouse().rma_refurbish_location_id)
+        self.assertEqual(
+            unit.disposal_move_id.location_dest_id,
+            self._warehouse().rma_refurbish_location_id,
+        )
 
 
 class TestCustodyAndAdvance(WorkshopCommon):
@@ -544,34 +666,56 @@ class TestCustodyAndAdvance(WorkshopCommon):
         self.assertEqual(back.unit_ids.disposition, "return_unrepaired")
         self.assertTrue(self.pickings(back, "outgoing"))
         self.assertEqual(scrapped.unit_ids.disposition, "scrap")
-        self.assertTrue(scrapped.unit_ids.disposal_move_id.location_dest_id.scrap_location)
-        notice = back.message_ids.filtered(lambda m: "returned unrepaired" in (m.body or ""))
+        self.assertTrue(
+            scrapped.unit_ids.disposal_move_id.location_dest_id.scrap_location
+        )
+        notice = back.message_ids.filtered(
+            lambda m: "returned unrepaired" in (m.body or "")
+        )
         self.assertEqual(notice.subtype_id, self.env.ref("mail.mt_comment"))
 
     def _stock_serials(self, count, prefix="ADV"):
         lots = self.env["stock.lot"].create(
-            [{"name": f"{prefix}{i}", "product_id": self.product.id} for i in range(count)]
+            [
+                {"name": f"{prefix}{i}", "product_id": self.product.id}
+                for i in range(count)
+            ]
         )
-        stock = self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company.id)], limit=1).lot_stock_id
+        stock = (
+            self.env["stock.warehouse"]
+            .search([("company_id", "=", self.company.id)], limit=1)
+            .lot_stock_id
+        )
         for lot in lots:
-            self.env["stock.quant"]._update_available_quantity(self.product, stock, 1, lot_id=lot)
+            self.env["stock.quant"]._update_available_quantity(
+                self.product, stock, 1, lot_id=lot
+            )
         return lots
 
     def test_m6_advance_replacement_cap_and_permission(self):
         self._stock_serials(3)
         self.company.rma_advance_cap = 2
         case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
-        err = self.assertRefused(UserError, case.with_user(self.sales).action_advance_replacement, case)
+        err = self.assertRefused(
+            UserError, case.with_user(self.sales).action_advance_replacement, case
+        )
         self.assertIn("not allowed advance replacements", str(err))
         with self.assertRaises(AccessError):
-            self.customer_a.with_user(self.sales).write({"rma_advance_replacement": True})
+            self.customer_a.with_user(self.sales).write(
+                {"rma_advance_replacement": True}
+            )
         self.customer_a.with_user(self.manager).rma_advance_replacement = True
-        self.assertRefused(AccessError, case.with_user(self.fae).action_advance_replacement, case)
+        self.assertRefused(
+            AccessError, case.with_user(self.fae).action_advance_replacement, case
+        )
         case.with_user(self.sales).action_advance_replacement()
         self.validate(self.pickings(case, "outgoing"))
-        third = self.authorise(self.make_case(lots=self._stock_serials(1, prefix="THIRD")))
-        err = self.assertRefused(UserError, third.with_user(self.sales).action_advance_replacement, third)
+        third = self.authorise(
+            self.make_case(lots=self._stock_serials(1, prefix="THIRD"))
+        )
+        err = self.assertRefused(
+            UserError, third.with_user(self.sales).action_advance_replacement, third
+        )
         self.assertIn("cap of 2", str(err))
 
     def test_m6_ship_first_remind_then_invoice_at_list_price(self):
@@ -584,15 +728,21 @@ class TestCustodyAndAdvance(WorkshopCommon):
             self.assertTrue(advance.rma_advance)
             self.validate(advance)
         unit = case.unit_ids
-        self.assertEqual(case.state, "authorised", "shipped before the faulty unit arrives")
+        self.assertEqual(
+            case.state, "authorised", "shipped before the faulty unit arrives"
+        )
         self.assertEqual(unit.shipped_lot_id, new_lots)
         self.assertEqual(unit.advance_due_date, date(2026, 3, 31))
         Case = self.env["rma.unex.case"]
         with freeze_time("2026-03-02 09:00:00"):
             Case._cron_advance_replacements()
         self.assertTrue(unit.advance_reminder_date)
-        self.assertTrue(case.message_ids.filtered(lambda m: "Reminder" in (m.body or "")))
-        self.assertTrue(case.activity_ids.filtered(lambda a: "outstanding" in (a.summary or "")))
+        self.assertTrue(
+            case.message_ids.filtered(lambda m: "Reminder" in (m.body or ""))
+        )
+        self.assertTrue(
+            case.activity_ids.filtered(lambda a: "outstanding" in (a.summary or ""))
+        )
         with freeze_time("2026-04-01 09:00:00"):
             Case._cron_advance_replacements()
         order = unit.advance_order_id

@@ -20,9 +20,9 @@ class RmaUnexChargeAgreementWizard(models.TransientModel):
     )
     customer_id = fields.Many2one(related="case_id.partner_id")
     method = fields.Selection(
-        selection=lambda self: self.env["rma.unex.case"]
-        ._fields["charges_agreement_method"]
-        .selection,
+        selection=lambda self: (
+            self.env["rma.unex.case"]._fields["charges_agreement_method"].selection
+        ),
         string="Agreed Through",
         required=True,
         default="email",

@@ -8,7 +8,8 @@ class RmaUnexCapaVerifyWizard(models.TransientModel):
     _description = "Verify CAPA Effectiveness"
 
     capa_id = fields.Many2one(
-        "rma.unex.capa", required=True,
+        "rma.unex.capa",
+        required=True,
         default=lambda self: self.env.context.get("active_id"),
     )
     result = fields.Selection(
@@ -29,7 +30,8 @@ class RmaUnexSampleResultWizard(models.TransientModel):
     _description = "Record Lab Result"
 
     test_id = fields.Many2one(
-        "rma.unex.sample.test", required=True,
+        "rma.unex.sample.test",
+        required=True,
         default=lambda self: self.env.context.get("active_id"),
     )
     conclusion = fields.Text(required=True)

@@ -10,7 +10,9 @@ class RmaUnexUnitCidWizard(models.TransientModel):
     _description = "Record CID Finding"
 
     unit_ids = fields.Many2many("rma.unex.unit", string="Units", required=True)
-    cid_type = fields.Selection(CID_TYPES, string="Finding", required=True, default="none")
+    cid_type = fields.Selection(
+        CID_TYPES, string="Finding", required=True, default="none"
+    )
     note = fields.Text()
     attachment_ids = fields.Many2many("ir.attachment", string="Photos")
 
