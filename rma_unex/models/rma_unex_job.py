@@ -169,12 +169,15 @@ class RmaUnexJob(models.Model):
 
     def _rma_queued_notification(self):
         self.ensure_one()
-        return self._rma_notification(
+        action = self._rma_notification(
             _("Started in the background"),
             _("%(job)s runs in the background; you will be notified when it is done. "
               "Follow it under After-Sales > Reporting > Background Jobs.", job=self.name),
             "info",
         )
+        # reload the view, e.g. for the recall form to show its launch job
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action
 
     @api.model
     def _rma_notification(self, title, message, kind):

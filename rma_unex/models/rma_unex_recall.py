@@ -33,6 +33,15 @@ class RmaUnexRecall(models.Model):
     affected_count = fields.Integer(compute="_compute_progress", string="Units Affected")
     returned_count = fields.Integer(compute="_compute_progress", string="Units Returned")
     progress = fields.Float(compute="_compute_progress", string="Returned (%)")
+    launch_job_id = fields.Many2one(
+        "rma.unex.job", compute="_compute_launch_job_id", string="Launch Job",
+        help="The background job opening the cases of a large recall.",
+    )
+    launch_job_state = fields.Selection(
+        lambda self: self.env["rma.unex.job"]._fields["state"].selection,
+        compute="_compute_launch_job_id", string="Launch Status")
+    launch_job_progress = fields.Float(
+        compute="_compute_launch_job_id", string="Cases Opened (%)")
 
     @api.depends("case_ids.unit_ids.date_received")
     def _compute_progress(self):
@@ -44,6 +53,17 @@ class RmaUnexRecall(models.Model):
                 100.0 * recall.returned_count / recall.affected_count
                 if recall.affected_count else 0.0
             )
+
+    @api.depends_context("uid")
+    def _compute_launch_job_id(self):
+        # the user's own jobs, or all for the manager (record rules)
+        jobs = self.env["rma.unex.job"].search(
+            [("job_type", "=", "recall"), ("res_model", "=", self._name)], order="id desc")
+        for recall in self:
+            job = jobs.filtered(lambda j, r=recall: j.res_ids == [r.id])[:1]
+            recall.launch_job_id = job
+            recall.launch_job_state = job.state
+            recall.launch_job_progress = job.progress
 
     def _affected_lots(self):
         """The chosen lots, plus the serial range; with neither, the whole

@@ -328,6 +328,12 @@ class TestBackgroundJob(RmaUnexCommon):
                              ("running", 0, 2))
             self.Job._cron_process_jobs()
             self.assertEqual((job.progress_done, job.progress), (1, 50.0))
+            recall.invalidate_recordset()
+            self.assertEqual((recall.launch_job_id, recall.launch_job_state,
+                              recall.launch_job_progress), (job, "running", 50.0),
+                             "the recall form shows its launch in progress")
+            self.assertFalse(recall.with_user(self.sales).launch_job_id,
+                             "nor another user's job")
             self.assertEqual(recall.case_ids.partner_id, self.customer_a)
             # a worker died after opening customer B's case, before its
             # progress was committed: the next run must not open it twice
