@@ -1380,10 +1380,12 @@ class RmaUnexCase(models.Model):
         ])
         for unit in units:
             case = unit.case_id
+            customer_env = case._customer_env()
             if unit.advance_due_date < today:
                 order = self.env["sale.order"].sudo().create(
                     case._prepare_sale_order_vals(
-                        [(unit.product_id, _("not returned after advance replacement"))],
+                        [(unit.product_id,
+                          customer_env._("not returned after advance replacement"))],
                         validity=False,
                     )
                 )
@@ -1391,9 +1393,10 @@ class RmaUnexCase(models.Model):
                 order.action_confirm()
                 unit._rma_service_write({"advance_order_id": order.id})
                 case.message_post(
-                    body=_("%(unit)s was not returned by %(date)s: invoiced at list "
-                           "price on %(order)s.", unit=unit.display_name,
-                           date=unit.advance_due_date, order=order.name),
+                    body=customer_env._(
+                        "%(unit)s was not returned by %(date)s: invoiced at list "
+                        "price on %(order)s.", unit=unit.with_env(customer_env).display_name,
+                        date=unit.advance_due_date, order=order.name),
                     subtype_xmlid="mail.mt_comment", message_type="comment",
                 )
             elif not unit.advance_reminder_date or (
@@ -1401,10 +1404,11 @@ class RmaUnexCase(models.Model):
             ):
                 unit._rma_service_write({"advance_reminder_date": now})
                 case.message_post(
-                    body=_("Reminder: please send back the faulty %(unit)s for RMA "
-                           "%(rma)s by %(date)s; it is invoiced at list price "
-                           "otherwise.", unit=unit.display_name, rma=case.name,
-                           date=unit.advance_due_date),
+                    body=customer_env._(
+                        "Reminder: please send back the faulty %(unit)s for RMA "
+                        "%(rma)s by %(date)s; it is invoiced at list price "
+                        "otherwise.", unit=unit.with_env(customer_env).display_name,
+                        rma=case.name, date=unit.advance_due_date),
                     subtype_xmlid="mail.mt_comment", message_type="comment",
                 )
                 if case.user_id:
@@ -1439,13 +1443,14 @@ class RmaUnexCase(models.Model):
             case._apply_system_transition("release")
             case._dispose_kept_units()
             case._create_return_shipment()
+            customer_env = case._customer_env()
             case.message_post(
-                body=_(
+                body=customer_env._(
                     "Quotation %(order)s was not approved within %(days)s days: as you "
                     "chose, the units are %(outcome)s.",
                     order=order.name, days=limit,
-                    outcome=_("scrapped") if disposition == "scrap"
-                    else _("returned unrepaired"),
+                    outcome=customer_env._("scrapped") if disposition == "scrap"
+                    else customer_env._("returned unrepaired"),
                 ),
                 subtype_xmlid="mail.mt_comment",
                 message_type="comment",
@@ -1652,9 +1657,16 @@ class RmaUnexCase(models.Model):
                     )
                 )
 
+    def _customer_env(self):
+        """The environment in the customer's language, for what they read."""
+        self.ensure_one()
+        return self.with_context(lang=(self.contact_id or self.partner_id).lang).env
+
     def _notify_unit_rejection(self, units):
         """Tell the customer which units were refused and why (M14)."""
         self.ensure_one()
+        customer_env = self._customer_env()
+        units = units.with_env(customer_env)
         lines = Markup("").join(
             Markup("<li>%s: %s%s</li>")
             % (
@@ -1666,7 +1678,7 @@ class RmaUnexCase(models.Model):
         )
         self.message_post(
             body=Markup("<p>%s</p><ul>%s</ul>")
-            % (_("These units cannot be accepted for return:"), lines),
+            % (customer_env._("These units cannot be accepted for return:"), lines),
             subtype_xmlid="mail.mt_comment",
             message_type="comment",
         )

@@ -133,6 +133,22 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
         self.assertIn("Dear", str(mail.body))
         self.assertIn("Write the RMA number clearly", str(mail.body))
 
+    def test_m14_rejection_notice_in_the_customers_language(self):
+        """The sales representative works in English; the notice the customer
+        reads on the portal and by email is in Chinese, reason included."""
+        case = self.make_case(
+            partner=self.customer_tw, lots=self.lot_tw, contact_id=self.contact_tw.id
+        )
+        reason = self.env.ref("rma_unex.reject_reason_not_our_product")
+        self.env["rma.unex.unit.reject.wizard"].with_user(self.sales).create(
+            {"unit_ids": [(6, 0, case.unit_ids.ids)], "reject_reason_id": reason.id}
+        ).action_confirm()
+        notice = str(case.message_ids[0].body)
+        for text in ("以下機台無法接受退貨：", "非我方銷售", PRODUCT_TW):
+            self.assertIn(text, notice)
+        for english in ("cannot be accepted", "Not sold by us", PRODUCT_EN):
+            self.assertNotIn(english, notice)
+
     def test_company_instructions_replace_the_standard_ones(self):
         self.company.with_context(lang="en_US").rma_shipping_instructions = "<p>Use box B</p>"
         self.company.with_context(lang="zh_TW").rma_shipping_instructions = "<p>請用 B 箱</p>"
