@@ -110,7 +110,7 @@ class RmaUnexJob(models.Model):
             return self.env.ref("rma_unex.action_report_rma_unex_register_xlsx").report_action(
                 cases)
         job = self._rma_queue(
-            "register", cases, _("RMA Register of %(count)s cases", count=len(cases)))
+            "register", cases, _("RMA Register (%(rows)s rows)", rows=rows))
         return job._rma_queued_notification()
 
     @api.model
