@@ -70,7 +70,11 @@ class RmaUnexCase(models.Model):
         "send_quotation": (("evaluation",), "quoted", (GROUP_SALES,)),
         "approve": (("quoted",), "approved", (GROUP_SALES,)),
         "quotation_lapsed": (("quoted",), "evaluation", (GROUP_SALES,)),
-        "revise_quotation": (("quoted", "approved", "repair"), "quoted", (GROUP_SALES,)),
+        "revise_quotation": (
+            ("quoted", "approved", "repair"),
+            "quoted",
+            (GROUP_SALES,),
+        ),
         "start_repair": (("evaluation", "approved"), "repair", (GROUP_QUALITY,)),
         "release": (("evaluation", "approved"), "ready", (GROUP_QUALITY,)),
         "start_qc": (("repair",), "qc", (GROUP_QUALITY,)),
@@ -80,8 +84,11 @@ class RmaUnexCase(models.Model):
         "close": (("shipped", "ready"), "closed", (GROUP_SALES,)),
         "suspend": (SUSPENDABLE_STATES, "suspended", (GROUP_SALES, GROUP_QUALITY)),
         "resume": (("suspended",), None, (GROUP_SALES, GROUP_QUALITY)),
-        "cancel": (("sales_review", "authorised", "suspended"), "cancelled",
-                   (GROUP_SALES,)),
+        "cancel": (
+            ("sales_review", "authorised", "suspended"),
+            "cancelled",
+            (GROUP_SALES,),
+        ),
     }
 
     _rma_protected_fields = frozenset(
@@ -201,8 +208,11 @@ class RmaUnexCase(models.Model):
     receipt_count = fields.Integer(compute="_compute_picking_counts")
     return_count = fields.Integer(compute="_compute_picking_counts")
     receipt_state = fields.Selection(
-        [("none", "Nothing received"), ("partial", "Partially received"),
-         ("done", "All received")],
+        [
+            ("none", "Nothing received"),
+            ("partial", "Partially received"),
+            ("done", "All received"),
+        ],
         compute="_compute_receipt_state",
         store=True,
     )
@@ -224,21 +234,28 @@ class RmaUnexCase(models.Model):
     sale_order_ids = fields.One2many("sale.order", "rma_case_id", string="Sale Orders")
     quotation_count = fields.Integer(compute="_compute_commercial_counts")
     sample_count = fields.Integer(
-        string="Samples at a Lab", compute="_compute_sample_count",
+        string="Samples at a Lab",
+        compute="_compute_sample_count",
         help="Units whose sample is being tested by a lab (P7.4).",
     )
     repair_count = fields.Integer(compute="_compute_commercial_counts")
     invoice_count = fields.Integer(compute="_compute_commercial_counts")
     invoice_status = fields.Selection(
-        [("nothing", "Nothing to invoice"), ("to_invoice", "To invoice"),
-         ("invoiced", "Invoiced")],
+        [
+            ("nothing", "Nothing to invoice"),
+            ("to_invoice", "To invoice"),
+            ("invoiced", "Invoiced"),
+        ],
         compute="_compute_invoice_status",
         store=True,
         help="Valid warranty claims produce nothing to invoice (P6.3).",
     )
     # Freight (P3.3, M1, P7.5): who pays each way, stored for invoicing.
     recall_id = fields.Many2one(
-        "rma.unex.recall", string="Recall Campaign", index="btree_not_null", readonly=True
+        "rma.unex.recall",
+        string="Recall Campaign",
+        index="btree_not_null",
+        readonly=True,
     )
     is_recall = fields.Boolean(
         string="Recall",
@@ -267,7 +284,10 @@ class RmaUnexCase(models.Model):
     # out of warranty. Recorded through the charge agreement wizard.
     charges_agreed = fields.Boolean(compute="_compute_charges_agreed", store=True)
     charges_agreed_partner_id = fields.Many2one(
-        "res.partner", string="Charges Agreed By", readonly=True, copy=False,
+        "res.partner",
+        string="Charges Agreed By",
+        readonly=True,
+        copy=False,
         tracking=True,
     )
     charges_agreed_date = fields.Datetime(readonly=True, copy=False)
@@ -367,9 +387,9 @@ class RmaUnexCase(models.Model):
     @api.depends("sale_order_ids.invoice_status", "sale_order_ids.state")
     def _compute_invoice_status(self):
         for case in self:
-            statuses = case.sale_order_ids.filtered(
-                lambda o: o.state == "sale"
-            ).mapped("invoice_status")
+            statuses = case.sale_order_ids.filtered(lambda o: o.state == "sale").mapped(
+                "invoice_status"
+            )
             if "to invoice" in statuses:
                 case.invoice_status = "to_invoice"
             elif "invoiced" in statuses:
@@ -377,8 +397,9 @@ class RmaUnexCase(models.Model):
             else:
                 case.invoice_status = "nothing"
 
-    @api.depends("unit_ids.date_received", "unit_ids.is_rejected",
-                 "unit_ids.receipt_mismatch")
+    @api.depends(
+        "unit_ids.date_received", "unit_ids.is_rejected", "unit_ids.receipt_mismatch"
+    )
     def _compute_receipt_state(self):
         for case in self:
             units = case._active_units()
@@ -415,13 +436,18 @@ class RmaUnexCase(models.Model):
         for case in self:
             case.charges_agreed = bool(case.charges_agreed_date)
 
-    @api.depends("unit_ids.warranty_status", "unit_ids.is_rejected", "charges_agreed",
-                 "is_recall")
+    @api.depends(
+        "unit_ids.warranty_status",
+        "unit_ids.is_rejected",
+        "charges_agreed",
+        "is_recall",
+    )
     def _compute_needs_charge_agreement(self):
         for case in self:
             # A recall is at our cost: nothing to agree to (P7.5).
             case.needs_charge_agreement = (
-                not case.charges_agreed and not case.is_recall
+                not case.charges_agreed
+                and not case.is_recall
                 and bool(case._units_needing_agreement())
             )
 
@@ -478,13 +504,17 @@ class RmaUnexCase(models.Model):
         """(state label, date) of every state the case passed, oldest first,
         from the chatter tracking (X1); for the customer's status page."""
         self.ensure_one()
-        values = self.env["mail.tracking.value"].sudo().search(
-            [
-                ("mail_message_id.model", "=", self._name),
-                ("mail_message_id.res_id", "=", self.id),
-                ("field_id.name", "=", "state"),
-            ],
-            order="id",
+        values = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", self._name),
+                    ("mail_message_id.res_id", "=", self.id),
+                    ("field_id.name", "=", "state"),
+                ],
+                order="id",
+            )
         )
         # sudo: tracking values are internal records; only states and dates leave.
         steps = [(self._state_label("sales_review"), self.date_applied)]
@@ -493,9 +523,12 @@ class RmaUnexCase(models.Model):
             # change: back to the state, then to the reader's language.
             states = self._state_by_label()
             return steps + [
-                (self._state_label(states[v.new_value_char])
-                 if v.new_value_char in states else v.new_value_char,
-                 v.mail_message_id.date)
+                (
+                    self._state_label(states[v.new_value_char])
+                    if v.new_value_char in states
+                    else v.new_value_char,
+                    v.mail_message_id.date,
+                )
                 for v in values
             ]
         # No tracking (records loaded as data): the dates the case keeps.
@@ -537,9 +570,7 @@ class RmaUnexCase(models.Model):
                         case=case.display_name,
                         state=case._state_label(case.state),
                         action=self._transition_label(transition),
-                        allowed=_(" or ").join(
-                            case._state_label(s) for s in sources
-                        ),
+                        allowed=_(" or ").join(case._state_label(s) for s in sources),
                     )
                 )
         guard = getattr(self, f"_check_can_{transition}", None)
@@ -582,7 +613,9 @@ class RmaUnexCase(models.Model):
         return {
             label: state
             for code, _name in self.env["res.lang"].get_installed()
-            for state, label in field._description_selection(self.with_context(lang=code).env)
+            for state, label in field._description_selection(
+                self.with_context(lang=code).env
+            )
         }
 
     def _transition_label(self, transition):
@@ -662,9 +695,12 @@ class RmaUnexCase(models.Model):
         for case in self:
             if case.state not in sources:
                 raise UserError(
-                    _("%(case)s is %(state)s: “%(action)s” is not possible now.",
-                      case=case.display_name, state=case._state_label(case.state),
-                      action=self._transition_label(transition))
+                    _(
+                        "%(case)s is %(state)s: “%(action)s” is not possible now.",
+                        case=case.display_name,
+                        state=case._state_label(case.state),
+                        action=self._transition_label(transition),
+                    )
                 )
         guard = getattr(self, f"_check_can_{transition}", None)
         if guard:
@@ -701,7 +737,9 @@ class RmaUnexCase(models.Model):
     def action_start_repair(self):
         self._check_transition("start_repair")
         self._create_repair_orders(
-            self._active_units().filtered(lambda u: u._needs_repair() and not u.repair_id)
+            self._active_units().filtered(
+                lambda u: u._needs_repair() and not u.repair_id
+            )
         )
         self._write_transition("start_repair")
         return True
@@ -770,55 +808,74 @@ class RmaUnexCase(models.Model):
             missing_fa = units.filtered(lambda u: not u.fa_date)
             if missing_fa:
                 raise UserError(
-                    _("Every unit needs a failure analysis before the case leaves "
-                      "evaluation (P5.1): %(units)s.",
-                      units=", ".join(missing_fa.mapped("display_name")))
+                    _(
+                        "Every unit needs a failure analysis before the case leaves "
+                        "evaluation (P5.1): %(units)s.",
+                        units=", ".join(missing_fa.mapped("display_name")),
+                    )
                 )
             undecided = units.filtered(lambda u: not u.disposition)
             if undecided:
                 raise UserError(
-                    _("Decide what happens to %(units)s first.",
-                      units=", ".join(undecided.mapped("display_name")))
+                    _(
+                        "Decide what happens to %(units)s first.",
+                        units=", ".join(undecided.mapped("display_name")),
+                    )
                 )
 
     def _check_can_send_quotation(self):
         self._check_evaluation_complete()
         for case in self:
-            if not case._active_units().filtered(lambda u: u.disposition == "paid_repair"):
+            if not case._active_units().filtered(
+                lambda u: u.disposition == "paid_repair"
+            ):
                 raise UserError(
-                    _("%(case)s has no paid repair to quote; release it without "
-                      "repair or start the free repairs.", case=case.display_name)
+                    _(
+                        "%(case)s has no paid repair to quote; release it without "
+                        "repair or start the free repairs.",
+                        case=case.display_name,
+                    )
                 )
 
     def _check_can_approve(self):
         for case in self:
             if case._current_quotation().state != "sale":
                 raise UserError(
-                    _("The customer's approval is the confirmed quotation: confirm "
-                      "%(order)s (with their PO number) or let them accept it on the "
-                      "portal.", order=case._current_quotation().name or _("it"))
+                    _(
+                        "The customer's approval is the confirmed quotation: confirm "
+                        "%(order)s (with their PO number) or let them accept it on the "
+                        "portal.",
+                        order=case._current_quotation().name or _("it"),
+                    )
                 )
 
     def _check_can_start_repair(self):
         for case in self:
             if case.state == "evaluation":
                 case._check_evaluation_complete()
-                if case._active_units().filtered(lambda u: u.disposition == "paid_repair"):
+                if case._active_units().filtered(
+                    lambda u: u.disposition == "paid_repair"
+                ):
                     raise UserError(
-                        _("Paid repairs start after the customer approved the "
-                          "quotation (P4.4).")
+                        _(
+                            "Paid repairs start after the customer approved the "
+                            "quotation (P4.4)."
+                        )
                     )
             if not case._active_units().filtered(lambda u: u._needs_repair()):
-                raise UserError(_("No unit of %(case)s is to be repaired.",
-                                  case=case.display_name))
+                raise UserError(
+                    _("No unit of %(case)s is to be repaired.", case=case.display_name)
+                )
 
     def _check_can_release(self):
         self._check_evaluation_complete()
         for case in self:
             if case._active_units().filtered(lambda u: u._needs_repair()):
                 raise UserError(
-                    _("%(case)s has units to repair: start the repair instead.",
-                      case=case.display_name)
+                    _(
+                        "%(case)s has units to repair: start the repair instead.",
+                        case=case.display_name,
+                    )
                 )
 
     def _check_can_start_qc(self):
@@ -828,8 +885,10 @@ class RmaUnexCase(models.Model):
             )
             if open_repairs:
                 raise UserError(
-                    _("Finish the repair orders first: %(orders)s.",
-                      orders=", ".join(open_repairs.mapped("name")))
+                    _(
+                        "Finish the repair orders first: %(orders)s.",
+                        orders=", ".join(open_repairs.mapped("name")),
+                    )
                 )
 
     def _check_can_close(self):
@@ -953,11 +1012,16 @@ class RmaUnexCase(models.Model):
         )
         if not warehouse:
             raise UserError(
-                _("%(company)s has no warehouse to receive RMA units.",
-                  company=self.company_id.name)
+                _(
+                    "%(company)s has no warehouse to receive RMA units.",
+                    company=self.company_id.name,
+                )
             )
-        if not (warehouse.rma_location_id and warehouse.rma_unex_in_type_id
-                and warehouse.rma_unex_out_type_id):
+        if not (
+            warehouse.rma_location_id
+            and warehouse.rma_unex_in_type_id
+            and warehouse.rma_unex_out_type_id
+        ):
             # sudo: the operation types are set up once, by whoever needs them.
             warehouse.sudo()._rma_unex_setup()
         return warehouse
@@ -986,13 +1050,23 @@ class RmaUnexCase(models.Model):
         for company in self.company_id:
             cases = self.filtered(lambda c, company=company: c.company_id == company)
             # sudo: sales staff issue numbers without rights on sequences.
-            sequence = self.env["ir.sequence"].sudo().search(
-                [("code", "=", "rma.unex.case"), ("company_id", "in", [company.id, False])],
-                order="company_id", limit=1,
+            sequence = (
+                self.env["ir.sequence"]
+                .sudo()
+                .search(
+                    [
+                        ("code", "=", "rma.unex.case"),
+                        ("company_id", "in", [company.id, False]),
+                    ],
+                    order="company_id",
+                    limit=1,
+                )
             )
             if not sequence:
                 raise UserError(_("The RMA number sequence is missing."))
-            numbers.update(zip(cases, sequence._rma_next_batch(len(cases)), strict=True))
+            numbers.update(
+                zip(cases, sequence._rma_next_batch(len(cases)), strict=True)
+            )
         return numbers
 
     def _create_receipts(self):
@@ -1005,10 +1079,14 @@ class RmaUnexCase(models.Model):
             if case.company_id not in warehouses:
                 warehouses[case.company_id] = case._rma_warehouse()
             warehouse = warehouses[case.company_id]
-            vals_list.append(case._prepare_picking_vals(
-                warehouse.rma_unex_in_type_id, customers, warehouse.rma_location_id,
-                case._active_units(),
-            ))
+            vals_list.append(
+                case._prepare_picking_vals(
+                    warehouse.rma_unex_in_type_id,
+                    customers,
+                    warehouse.rma_location_id,
+                    case._active_units(),
+                )
+            )
         # sudo: sales staff authorise; creating the warehouse's transfer is part
         # of that step even without stock rights.
         pickings = self.env["stock.picking"].sudo().create(vals_list)
@@ -1035,9 +1113,13 @@ class RmaUnexCase(models.Model):
             if not group:
                 continue
             # sudo: QC engineers finish the case; the warehouse then ships it.
-            picking = self.env["stock.picking"].sudo().create(
-                self._prepare_picking_vals(
-                    warehouse.rma_unex_out_type_id, source, customers, group
+            picking = (
+                self.env["stock.picking"]
+                .sudo()
+                .create(
+                    self._prepare_picking_vals(
+                        warehouse.rma_unex_out_type_id, source, customers, group
+                    )
                 )
             )
             picking.action_confirm()
@@ -1053,39 +1135,63 @@ class RmaUnexCase(models.Model):
         self.ensure_one()
         warehouse = self._rma_warehouse()
         kept = self._active_units().filtered(
-            lambda u: u.disposition in ("free_replacement", "credit_note", "scrap")
-            and u.date_received and not u.disposal_move_id
+            lambda u: (
+                u.disposition in ("free_replacement", "credit_note", "scrap")
+                and u.date_received
+                and not u.disposal_move_id
+            )
         )
         to_refurbish = kept.filtered(lambda u: u.disposition != "scrap")
         refurbish_location = warehouse.rma_refurbish_location_id
         if to_refurbish:
             # sudo: the decision was taken by staff allowed to; moving stock is
             # its consequence, not a separate warehouse task.
-            moves = self.env["stock.move"].sudo().create([
-                dict(unit._prepare_move_vals(
-                    warehouse.rma_location_id, refurbish_location),
-                    picked=True,
-                    move_line_ids=[Command.create({
-                        "product_id": unit.product_id.id,
-                        "lot_id": (unit.received_lot_id or unit.lot_id).id,
-                        "quantity": 1.0,
-                        "location_id": warehouse.rma_location_id.id,
-                        "location_dest_id": refurbish_location.id,
-                    })])
-                for unit in to_refurbish
-            ])
+            moves = (
+                self.env["stock.move"]
+                .sudo()
+                .create(
+                    [
+                        dict(
+                            unit._prepare_move_vals(
+                                warehouse.rma_location_id, refurbish_location
+                            ),
+                            picked=True,
+                            move_line_ids=[
+                                Command.create(
+                                    {
+                                        "product_id": unit.product_id.id,
+                                        "lot_id": (
+                                            unit.received_lot_id or unit.lot_id
+                                        ).id,
+                                        "quantity": 1.0,
+                                        "location_id": warehouse.rma_location_id.id,
+                                        "location_dest_id": refurbish_location.id,
+                                    }
+                                )
+                            ],
+                        )
+                        for unit in to_refurbish
+                    ]
+                )
+            )
             moves._action_done()
             for move in moves:
                 move.rma_unit_id._rma_service_write({"disposal_move_id": move.id})
         for unit in kept.filtered(lambda u: u.disposition == "scrap"):
-            scrap = self.env["stock.scrap"].sudo().create({
-                "product_id": unit.product_id.id,
-                "lot_id": (unit.received_lot_id or unit.lot_id).id,
-                "scrap_qty": 1.0,
-                "location_id": warehouse.rma_location_id.id,
-                "company_id": self.company_id.id,
-                "origin": self.name,
-            })
+            scrap = (
+                self.env["stock.scrap"]
+                .sudo()
+                .create(
+                    {
+                        "product_id": unit.product_id.id,
+                        "lot_id": (unit.received_lot_id or unit.lot_id).id,
+                        "scrap_qty": 1.0,
+                        "location_id": warehouse.rma_location_id.id,
+                        "company_id": self.company_id.id,
+                        "origin": self.name,
+                    }
+                )
+            )
             scrap.action_validate()
             unit._rma_service_write({"disposal_move_id": scrap.move_ids[:1].id})
         for unit in kept.filtered(lambda u: u.disposition == "credit_note"):
@@ -1139,8 +1245,11 @@ class RmaUnexCase(models.Model):
             )
             for unit in mismatched:
                 case.message_post(
-                    body=_("Receipt mismatch on %(unit)s: %(mismatch)s",
-                           unit=unit.display_name, mismatch=unit.receipt_mismatch),
+                    body=_(
+                        "Receipt mismatch on %(unit)s: %(mismatch)s",
+                        unit=unit.display_name,
+                        mismatch=unit.receipt_mismatch,
+                    ),
                 )
             if case.receipt_state == "done":
                 case.action_receive()
@@ -1232,11 +1341,13 @@ class RmaUnexCase(models.Model):
             "rma_case_id": self.id,
             "user_id": (self.user_id or self.env.user).id,
             "order_line": [
-                Command.create({
-                    "product_id": product.id,
-                    "name": f"{product.display_name}: {label}",
-                    "product_uom_qty": 1.0,
-                })
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": f"{product.display_name}: {label}",
+                        "product_uom_qty": 1.0,
+                    }
+                )
                 for product, label in lines
             ],
         }
@@ -1251,11 +1362,16 @@ class RmaUnexCase(models.Model):
         lines = self._chargeable_lines(self._active_units())
         # sudo: RMA Sales may lack sale rights in another company's setup;
         # the case's own checks already ran.
-        order = self.env["sale.order"].sudo().create(
-            self._prepare_sale_order_vals(lines)
+        order = (
+            self.env["sale.order"].sudo().create(self._prepare_sale_order_vals(lines))
         )
-        self.message_post(body=_("Quotation %(order)s issued, valid until %(date)s.",
-                                 order=order._get_html_link(), date=order.validity_date))
+        self.message_post(
+            body=_(
+                "Quotation %(order)s issued, valid until %(date)s.",
+                order=order._get_html_link(),
+                date=order.validity_date,
+            )
+        )
         return order
 
     def _create_fee_order(self):
@@ -1265,12 +1381,15 @@ class RmaUnexCase(models.Model):
         lines = self._chargeable_lines(self._active_units())
         if not lines or self._current_quotation().state == "sale":
             return self.env["sale.order"]  # nothing to charge, or already quoted
-        order = self.env["sale.order"].sudo().create(
-            self._prepare_sale_order_vals(lines, validity=False)
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(self._prepare_sale_order_vals(lines, validity=False))
         )
         order.action_confirm()
-        self.message_post(body=_("Fee order %(order)s confirmed.",
-                                 order=order._get_html_link()))
+        self.message_post(
+            body=_("Fee order %(order)s confirmed.", order=order._get_html_link())
+        )
         return order
 
     def _on_quotation_confirmed(self, order):
@@ -1302,11 +1421,17 @@ class RmaUnexCase(models.Model):
 
     def _outstanding_advance_units(self, partner):
         """Advance replacements shipped to ``partner`` whose faulty unit is not back."""
-        return self.env["rma.unex.unit"].sudo().search([
-            ("partner_id", "=", partner.commercial_partner_id.id),
-            ("advance_shipped_date", "!=", False),
-            ("date_received", "=", False),
-        ])
+        return (
+            self.env["rma.unex.unit"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner.commercial_partner_id.id),
+                    ("advance_shipped_date", "!=", False),
+                    ("date_received", "=", False),
+                ]
+            )
+        )
 
     def action_advance_replacement(self):
         """Ship replacements before the faulty units arrive, for customers the
@@ -1316,41 +1441,70 @@ class RmaUnexCase(models.Model):
             partner = case.partner_id.commercial_partner_id
             if case.state != "authorised":
                 raise UserError(
-                    _("Advance replacements ship once the RMA is authorised and "
-                      "before the goods arrive; %(case)s is %(state)s.",
-                      case=case.display_name, state=case._state_label(case.state))
+                    _(
+                        "Advance replacements ship once the RMA is authorised and "
+                        "before the goods arrive; %(case)s is %(state)s.",
+                        case=case.display_name,
+                        state=case._state_label(case.state),
+                    )
                 )
             if not partner.sudo().rma_advance_replacement:
                 raise UserError(
-                    _("%(partner)s is not allowed advance replacements: the RMA "
-                      "Manager can allow them on the customer.", partner=partner.name)
+                    _(
+                        "%(partner)s is not allowed advance replacements: the RMA "
+                        "Manager can allow them on the customer.",
+                        partner=partner.name,
+                    )
                 )
             units = case._active_units().filtered(
                 lambda u: not u.date_received and not u.advance_shipped_date
             )
             if not units:
-                raise UserError(_("No unit of %(case)s is waiting for a replacement.",
-                                  case=case.display_name))
+                raise UserError(
+                    _(
+                        "No unit of %(case)s is waiting for a replacement.",
+                        case=case.display_name,
+                    )
+                )
             outstanding = len(self._outstanding_advance_units(partner))
             cap = case.company_id.rma_advance_cap
             if outstanding + len(units) > cap:
                 raise UserError(
-                    _("%(partner)s already has %(count)s outstanding advance "
-                      "replacement(s); %(new)s more would exceed the cap of %(cap)s.",
-                      partner=partner.name, count=outstanding, new=len(units), cap=cap)
+                    _(
+                        "%(partner)s already has %(count)s outstanding advance "
+                        "replacement(s); %(new)s more would exceed the cap of %(cap)s.",
+                        partner=partner.name,
+                        count=outstanding,
+                        new=len(units),
+                        cap=cap,
+                    )
                 )
             warehouse = case._rma_warehouse()
             customers = self.env.ref("stock.stock_location_customers")
             # sudo: sales decides; the warehouse ships what it is told to.
-            picking = self.env["stock.picking"].sudo().create(dict(
-                case._prepare_picking_vals(
-                    warehouse.rma_unex_out_type_id, warehouse.lot_stock_id, customers, units),
-                rma_advance=True,
-            ))
+            picking = (
+                self.env["stock.picking"]
+                .sudo()
+                .create(
+                    dict(
+                        case._prepare_picking_vals(
+                            warehouse.rma_unex_out_type_id,
+                            warehouse.lot_stock_id,
+                            customers,
+                            units,
+                        ),
+                        rma_advance=True,
+                    )
+                )
+            )
             picking.action_confirm()
             picking.action_assign()
-            case.message_post(body=_("Advance replacement %(picking)s prepared.",
-                                     picking=picking._get_html_link()))
+            case.message_post(
+                body=_(
+                    "Advance replacement %(picking)s prepared.",
+                    picking=picking._get_html_link(),
+                )
+            )
         return True
 
     def _register_advance_shipment(self, moves):
@@ -1358,14 +1512,16 @@ class RmaUnexCase(models.Model):
         now = fields.Datetime.now()
         for move in moves:
             unit = move.rma_unit_id
-            unit._rma_service_write({
-                "advance_shipped_date": now,
-                "advance_due_date": fields.Date.context_today(self) + relativedelta(
-                    days=unit.company_id.rma_advance_return_days),
-                "date_shipped": now,
-                "shipped_lot_id": lots[move.id].id,
-                "replacement_lot_id": lots[move.id].id,
-            })
+            unit._rma_service_write(
+                {
+                    "advance_shipped_date": now,
+                    "advance_due_date": fields.Date.context_today(self)
+                    + relativedelta(days=unit.company_id.rma_advance_return_days),
+                    "date_shipped": now,
+                    "shipped_lot_id": lots[move.id].id,
+                    "replacement_lot_id": lots[move.id].id,
+                }
+            )
 
     @api.model
     def _cron_advance_replacements(self):
@@ -1373,20 +1529,32 @@ class RmaUnexCase(models.Model):
         those not back by their due date at list price (M6)."""
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
-        units = self.env["rma.unex.unit"].search([
-            ("advance_shipped_date", "!=", False),
-            ("date_received", "=", False),
-            ("advance_order_id", "=", False),
-        ])
+        units = self.env["rma.unex.unit"].search(
+            [
+                ("advance_shipped_date", "!=", False),
+                ("date_received", "=", False),
+                ("advance_order_id", "=", False),
+            ]
+        )
         for unit in units:
             case = unit.case_id
             customer_env = case._customer_env()
             if unit.advance_due_date < today:
-                order = self.env["sale.order"].sudo().create(
-                    case._prepare_sale_order_vals(
-                        [(unit.product_id,
-                          customer_env._("not returned after advance replacement"))],
-                        validity=False,
+                order = (
+                    self.env["sale.order"]
+                    .sudo()
+                    .create(
+                        case._prepare_sale_order_vals(
+                            [
+                                (
+                                    unit.product_id,
+                                    customer_env._(
+                                        "not returned after advance replacement"
+                                    ),
+                                )
+                            ],
+                            validity=False,
+                        )
                     )
                 )
                 order.order_line._compute_price_unit()
@@ -1395,9 +1563,13 @@ class RmaUnexCase(models.Model):
                 case.message_post(
                     body=customer_env._(
                         "%(unit)s was not returned by %(date)s: invoiced at list "
-                        "price on %(order)s.", unit=unit.with_env(customer_env).display_name,
-                        date=unit.advance_due_date, order=order.name),
-                    subtype_xmlid="mail.mt_comment", message_type="comment",
+                        "price on %(order)s.",
+                        unit=unit.with_env(customer_env).display_name,
+                        date=unit.advance_due_date,
+                        order=order.name,
+                    ),
+                    subtype_xmlid="mail.mt_comment",
+                    message_type="comment",
                 )
             elif not unit.advance_reminder_date or (
                 unit.advance_reminder_date + relativedelta(days=7) <= now
@@ -1407,13 +1579,18 @@ class RmaUnexCase(models.Model):
                     body=customer_env._(
                         "Reminder: please send back the faulty %(unit)s for RMA "
                         "%(rma)s by %(date)s; it is invoiced at list price "
-                        "otherwise.", unit=unit.with_env(customer_env).display_name,
-                        rma=case.name, date=unit.advance_due_date),
-                    subtype_xmlid="mail.mt_comment", message_type="comment",
+                        "otherwise.",
+                        unit=unit.with_env(customer_env).display_name,
+                        rma=case.name,
+                        date=unit.advance_due_date,
+                    ),
+                    subtype_xmlid="mail.mt_comment",
+                    message_type="comment",
                 )
                 if case.user_id:
                     case.activity_schedule(
-                        "mail.mail_activity_data_todo", user_id=case.user_id.id,
+                        "mail.mail_activity_data_todo",
+                        user_id=case.user_id.id,
                         summary=_("Faulty unit outstanding after advance replacement"),
                     )
 
@@ -1426,20 +1603,31 @@ class RmaUnexCase(models.Model):
         for case in self.search([("state", "=", "evaluation")]):
             order = case._current_quotation()
             limit = case.company_id.rma_custody_days
-            if not order.rma_lapsed_on or order.rma_lapsed_on + relativedelta(days=limit) > today:
+            if (
+                not order.rma_lapsed_on
+                or order.rma_lapsed_on + relativedelta(days=limit) > today
+            ):
                 continue
-            units = case._active_units().filtered(lambda u: u.disposition == "paid_repair")
+            units = case._active_units().filtered(
+                lambda u: u.disposition == "paid_repair"
+            )
             if not units:
                 continue
-            disposition = "scrap" if case.custody_choice == "scrap" else "return_unrepaired"
-            units._rma_service_write({
-                "disposition": disposition,
-                "disposition_reason": _(
-                    "Custody limit: quotation %(order)s lapsed on %(date)s.",
-                    order=order.name, date=order.rma_lapsed_on),
-                "disposition_user_id": self.env.user.id,
-                "disposition_date": fields.Datetime.now(),
-            })
+            disposition = (
+                "scrap" if case.custody_choice == "scrap" else "return_unrepaired"
+            )
+            units._rma_service_write(
+                {
+                    "disposition": disposition,
+                    "disposition_reason": _(
+                        "Custody limit: quotation %(order)s lapsed on %(date)s.",
+                        order=order.name,
+                        date=order.rma_lapsed_on,
+                    ),
+                    "disposition_user_id": self.env.user.id,
+                    "disposition_date": fields.Datetime.now(),
+                }
+            )
             case._apply_system_transition("release")
             case._dispose_kept_units()
             case._create_return_shipment()
@@ -1448,8 +1636,10 @@ class RmaUnexCase(models.Model):
                 body=customer_env._(
                     "Quotation %(order)s was not approved within %(days)s days: as you "
                     "chose, the units are %(outcome)s.",
-                    order=order.name, days=limit,
-                    outcome=customer_env._("scrapped") if disposition == "scrap"
+                    order=order.name,
+                    days=limit,
+                    outcome=customer_env._("scrapped")
+                    if disposition == "scrap"
                     else customer_env._("returned unrepaired"),
                 ),
                 subtype_xmlid="mail.mt_comment",
@@ -1465,9 +1655,11 @@ class RmaUnexCase(models.Model):
                 raise UserError(_("There is no quotation waiting for approval."))
             if not order.client_order_ref:
                 raise UserError(
-                    _("Enter the customer's purchase order number on %(order)s "
+                    _(
+                        "Enter the customer's purchase order number on %(order)s "
                         "first.",
-                      order=order.name)
+                        order=order.name,
+                    )
                 )
             order.action_confirm()
         return True
@@ -1488,24 +1680,31 @@ class RmaUnexCase(models.Model):
             # Names and procurement groups for all orders at once; repair.order
             # would fetch them one order at a time.
             names = picking_type.sequence_id.sudo()._rma_next_batch(len(vals_list))
-            groups = self.env["procurement.group"].sudo().create(
-                [{"name": name} for name in names]
+            groups = (
+                self.env["procurement.group"]
+                .sudo()
+                .create([{"name": name} for name in names])
             )
             for vals, name, group in zip(vals_list, names, groups, strict=True):
                 vals.update(name=name, procurement_group_id=group.id)
             # sudo: quality engineers repair without being stock managers. The
             # default picking type in the context spares repair.order.create a
             # warehouse search per order.
-            repairs |= self.env["repair.order"].sudo().with_context(
-                default_picking_type_id=picking_type.id
-            ).create(vals_list)
+            repairs |= (
+                self.env["repair.order"]
+                .sudo()
+                .with_context(default_picking_type_id=picking_type.id)
+                .create(vals_list)
+            )
         for repair in repairs:
             repair.rma_unit_id._rma_service_write({"repair_id": repair.id})
         return repairs
 
     def _on_repairs_done(self):
         for case in self.filtered(lambda c: c.state == "repair"):
-            if not case.unit_ids.repair_id.filtered(lambda r: r.state not in ("done", "cancel")):
+            if not case.unit_ids.repair_id.filtered(
+                lambda r: r.state not in ("done", "cancel")
+            ):
                 case._apply_system_transition("start_qc")
                 case._reset_qc_results()
 
@@ -1514,7 +1713,9 @@ class RmaUnexCase(models.Model):
         self._check_rma_groups(
             ("account.group_account_invoice", GROUP_SALES), _("Create invoices")
         )
-        orders = self.sale_order_ids.filtered(lambda o: o.invoice_status == "to invoice")
+        orders = self.sale_order_ids.filtered(
+            lambda o: o.invoice_status == "to invoice"
+        )
         if not orders:
             raise UserError(_("Nothing to invoice: valid warranty claims are free."))
         invoices = orders._create_invoices()
@@ -1549,22 +1750,25 @@ class RmaUnexCase(models.Model):
                 case.message_subscribe(
                     partner_ids=(case.contact_id or case.partner_id).ids
                 )
-            case.message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
-            )
+            case.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
     @api.model
     def _cron_authorisation_validity(self):
         """Remind, then expire, authorisations whose goods never arrived (M2)."""
         now = fields.Datetime.now()
         waiting = self.search(
-            [("state", "=", "authorised"), ("receipt_state", "=", "none"),
-             ("authorisation_expired", "=", False)]
+            [
+                ("state", "=", "authorised"),
+                ("receipt_state", "=", "none"),
+                ("authorisation_expired", "=", False),
+            ]
         )
         template = self.env.ref("rma_unex.mail_template_rma_authorisation_reminder")
         for case in waiting:
             company = case.company_id
-            due = case.date_authorised + relativedelta(days=company.rma_authorisation_days)
+            due = case.date_authorised + relativedelta(
+                days=company.rma_authorisation_days
+            )
             if not case.authorisation_reminder_date and now >= due:
                 case._rma_service_write({"authorisation_reminder_date": now})
                 case.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
@@ -1584,9 +1788,14 @@ class RmaUnexCase(models.Model):
                     + company.rma_authorisation_grace_days,
                 )
                 case._rma_service_write(
-                    {"authorisation_expired": True, "authorisation_expiry_reason": reason}
+                    {
+                        "authorisation_expired": True,
+                        "authorisation_expiry_reason": reason,
+                    }
                 )
-                case.message_post(body=_("Authorisation expired: %(reason)s.", reason=reason))
+                case.message_post(
+                    body=_("Authorisation expired: %(reason)s.", reason=reason)
+                )
 
     def action_revalidate_authorisation(self):
         """Sales gives the customer a new period to send the goods (M2)."""
@@ -1594,8 +1803,10 @@ class RmaUnexCase(models.Model):
         for case in self:
             if case.state != "authorised":
                 raise UserError(
-                    _("Only an authorisation still waiting for goods can be "
-                        "revalidated.")
+                    _(
+                        "Only an authorisation still waiting for goods can be "
+                        "revalidated."
+                    )
                 )
         self._rma_service_write(
             {
@@ -1607,8 +1818,10 @@ class RmaUnexCase(models.Model):
         )
         for case in self:
             case.message_post(
-                body=_("Authorisation revalidated until %(date)s.",
-                       date=case.authorisation_valid_until)
+                body=_(
+                    "Authorisation revalidated until %(date)s.",
+                    date=case.authorisation_valid_until,
+                )
             )
         return True
 

@@ -19,7 +19,9 @@ class RmaUnexRecall(models.Model):
     )
     product_ids = fields.Many2many("product.product", string="Products", required=True)
     lot_ids = fields.Many2many(
-        "stock.lot", string="Lots / Serials", domain="[('product_id', 'in', product_ids)]",
+        "stock.lot",
+        string="Lots / Serials",
+        domain="[('product_id', 'in', product_ids)]",
         help="Empty, and no serial range: every delivered serial of the products.",
     )
     serial_from = fields.Char(help="First serial of a range (compared as text).")
@@ -27,21 +29,33 @@ class RmaUnexRecall(models.Model):
     reason = fields.Html(required=True)
     state = fields.Selection(
         [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
-        default="draft", required=True, readonly=True, tracking=True,
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
     )
     case_ids = fields.One2many("rma.unex.case", "recall_id", string="RMA Cases")
-    affected_count = fields.Integer(compute="_compute_progress", string="Units Affected")
-    returned_count = fields.Integer(compute="_compute_progress", string="Units Returned")
+    affected_count = fields.Integer(
+        compute="_compute_progress", string="Units Affected"
+    )
+    returned_count = fields.Integer(
+        compute="_compute_progress", string="Units Returned"
+    )
     progress = fields.Float(compute="_compute_progress", string="Returned (%)")
     launch_job_id = fields.Many2one(
-        "rma.unex.job", compute="_compute_launch_job_id", string="Launch Job",
+        "rma.unex.job",
+        compute="_compute_launch_job_id",
+        string="Launch Job",
         help="The background job opening the cases of a large recall.",
     )
     launch_job_state = fields.Selection(
         lambda self: self.env["rma.unex.job"]._fields["state"].selection,
-        compute="_compute_launch_job_id", string="Launch Status")
+        compute="_compute_launch_job_id",
+        string="Launch Status",
+    )
     launch_job_progress = fields.Float(
-        compute="_compute_launch_job_id", string="Cases Opened (%)")
+        compute="_compute_launch_job_id", string="Cases Opened (%)"
+    )
 
     @api.depends("case_ids.unit_ids.date_received")
     def _compute_progress(self):
@@ -51,14 +65,17 @@ class RmaUnexRecall(models.Model):
             recall.returned_count = len(units.filtered("date_received"))
             recall.progress = (
                 100.0 * recall.returned_count / recall.affected_count
-                if recall.affected_count else 0.0
+                if recall.affected_count
+                else 0.0
             )
 
     @api.depends_context("uid")
     def _compute_launch_job_id(self):
         # the user's own jobs, or all for the manager (record rules)
         jobs = self.env["rma.unex.job"].search(
-            [("job_type", "=", "recall"), ("res_model", "=", self._name)], order="id desc")
+            [("job_type", "=", "recall"), ("res_model", "=", self._name)],
+            order="id desc",
+        )
         for recall in self:
             job = jobs.filtered(lambda j, r=recall: j.res_ids == [r.id])[:1]
             recall.launch_job_id = job
@@ -83,8 +100,9 @@ class RmaUnexRecall(models.Model):
         """{commercial partner: lots} of the customers the lots were delivered to."""
         latest = {
             lot: line.picking_partner_id or line.move_id.partner_id
-            for lot, line in self.env["stock.move.line"]._rma_latest_customer_deliveries(
-                lots).items()
+            for lot, line in self.env["stock.move.line"]
+            ._rma_latest_customer_deliveries(lots)
+            .items()
         }
         result = {}
         for lot, partner in latest.items():
@@ -98,10 +116,14 @@ class RmaUnexRecall(models.Model):
 
         A recall of more serials than the company's background threshold is
         opened by a background job; the user is notified when it is done."""
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Launch a recall"))
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_QUALITY,), _("Launch a recall")
+        )
         for recall in self:
             if recall.state != "draft":
-                raise UserError(_("%(recall)s is already launched.", recall=recall.name))
+                raise UserError(
+                    _("%(recall)s is already launched.", recall=recall.name)
+                )
             lots = recall._affected_lots()
             if not lots:
                 raise UserError(_("Choose the lots or the serial range of the recall."))
@@ -121,27 +143,33 @@ class RmaUnexRecall(models.Model):
     def _open_cases(self, by_customer):
         """Create the recall cases of {customer: lots}, one per customer."""
         self.ensure_one()
-        return self.env["rma.unex.case"].create([
-            {
-                "partner_id": customer.id,
-                "company_id": self.company_id.id,
-                "recall_id": self.id,
-                "is_recall": True,
-                "description": self.reason,
-                "unit_ids": [
-                    Command.create({
-                        "product_id": lot.product_id.id,
-                        "lot_id": lot.id,
-                        "symptom": self.name,
-                    })
-                    for lot in customer_lots
-                ],
-            }
-            for customer, customer_lots in by_customer.items()
-        ])
+        return self.env["rma.unex.case"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.company_id.id,
+                    "recall_id": self.id,
+                    "is_recall": True,
+                    "description": self.reason,
+                    "unit_ids": [
+                        Command.create(
+                            {
+                                "product_id": lot.product_id.id,
+                                "lot_id": lot.id,
+                                "symptom": self.name,
+                            }
+                        )
+                        for lot in customer_lots
+                    ],
+                }
+                for customer, customer_lots in by_customer.items()
+            ]
+        )
 
     def action_done(self):
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Close a recall"))
+        self.env["rma.unex.case"]._check_rma_groups(
+            (GROUP_QUALITY,), _("Close a recall")
+        )
         self.filtered(lambda r: r.state == "running").state = "done"
         return True
 

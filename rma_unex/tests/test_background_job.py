@@ -42,15 +42,24 @@ class TestBackgroundJob(RmaUnexCommon):
     def job_snapshot(self, job):
         job.invalidate_recordset()
         job = job.sudo()
-        return (job.state, job.progress_done, job.progress_total, job.error_message,
-                job.attachment_id.id, len(job.message_ids))
+        return (
+            job.state,
+            job.progress_done,
+            job.progress_total,
+            job.error_message,
+            job.attachment_id.id,
+            len(job.message_ids),
+        )
 
     def bus_notifications(self, partner):
         """The simple notifications sent to the partner's screens."""
         self.env.cr.precommit.run()
-        channel = json.dumps([self.env.cr.dbname, "res.partner", partner.id],
-                             separators=(",", ":"))
-        notes = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
+        channel = json.dumps(
+            [self.env.cr.dbname, "res.partner", partner.id], separators=(",", ":")
+        )
+        notes = (
+            self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
+        )
         return [
             json.loads(note.message)["payload"]
             for note in notes
@@ -60,7 +69,8 @@ class TestBackgroundJob(RmaUnexCommon):
     def make_register_job(self, user=None):
         user = user or self.fae
         cases = self.make_case(lots=self.lot | self.lot_2) | self.make_case(
-            partner=self.customer_b)
+            partner=self.customer_b
+        )
         action = self.Job.with_user(user)._rma_export_register(cases.with_user(user))
         job = self.new_jobs([("user_id", "=", user.id)])[:1]
         return cases, action, job
@@ -70,14 +80,17 @@ class TestBackgroundJob(RmaUnexCommon):
     def test_x1_register_small_selection_downloads_at_once(self):
         self.company.rma_job_threshold = 500
         case = self.make_case()
-        action = self.Job.with_user(self.fae)._rma_export_register(case.with_user(self.fae))
+        action = self.Job.with_user(self.fae)._rma_export_register(
+            case.with_user(self.fae)
+        )
         self.assertEqual(action["type"], "ir.actions.report")
         self.assertEqual(action["report_name"], "rma_unex.rma_register_xlsx")
         self.assertFalse(len(self.new_jobs()), "no job for a small selection")
 
     def test_x1_register_request_returns_without_doing_the_work(self):
         triggers_before = self.env["ir.cron.trigger"].search_count(
-            [("cron_id", "=", self.cron.id)])
+            [("cron_id", "=", self.cron.id)]
+        )
         cases, action, job = self.make_register_job()
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn(job.name, action["params"]["message"])
@@ -88,13 +101,17 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertEqual(job.user_id, self.fae)
         self.assertEqual(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
-            triggers_before + 1, "queueing wakes the cron")
+            triggers_before + 1,
+            "queueing wakes the cron",
+        )
 
     def test_x1_register_job_produces_the_file(self):
         cases, _action, job = self.make_register_job()
         self.run_jobs()
         self.assertEqual(job.state, "done")
-        self.assertEqual((job.progress_done, job.progress_total, job.progress), (3, 3, 100.0))
+        self.assertEqual(
+            (job.progress_done, job.progress_total, job.progress), (3, 3, 100.0)
+        )
         self.assertTrue(job.date_started and job.date_finished)
         self.assertEqual(job.result_message, "3 rows exported.")
         attachment = job.attachment_id
@@ -104,13 +121,20 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertEqual(rows[0][0], "RMA Number")
         self.assertEqual(len(rows) - 1, 3, "one row per unit of the selected cases")
         serial = rows[0].index("Serial")
-        self.assertEqual(sorted(r[serial] for r in rows[1:]),
-                         sorted([self.lot.name, self.lot_2.name, self.lot.name]))
+        self.assertEqual(
+            sorted(r[serial] for r in rows[1:]),
+            sorted([self.lot.name, self.lot_2.name, self.lot.name]),
+        )
         fees = rows[0].index("Case Fees")
-        self.assertEqual({r[fees] for r in rows[1:]}, {None},
-                         "the file is built with the requester's rights: no fees for an FAE")
+        self.assertEqual(
+            {r[fees] for r in rows[1:]},
+            {None},
+            "the file is built with the requester's rights: no fees for an FAE",
+        )
         # the requester is told, with the download link
-        message = job.message_ids.filtered(lambda m: self.fae.partner_id in m.partner_ids)
+        message = job.message_ids.filtered(
+            lambda m: self.fae.partner_id in m.partner_ids
+        )
         self.assertEqual(len(message), 1)
         self.assertIn(f"/web/content/{attachment.id}?download=true", message.body)
         notes = self.bus_notifications(self.fae.partner_id)
@@ -127,8 +151,10 @@ class TestBackgroundJob(RmaUnexCommon):
             seen.append((done, total))
             return original(record, done, total)
 
-        with patch("odoo.addons.rma_unex.reports.rma_unex_register_xlsx.BATCH", 2), \
-                patch.object(type(job), "_rma_report_progress", spy):
+        with (
+            patch("odoo.addons.rma_unex.reports.rma_unex_register_xlsx.BATCH", 2),
+            patch.object(type(job), "_rma_report_progress", spy),
+        ):
             self.run_jobs()
         self.assertEqual(seen, [(0, 3), (2, None), (3, None)])
         self.assertEqual(job.state, "done")
@@ -145,10 +171,13 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertIn("disk full", job.error_message)
         self.assertFalse(job.attachment_id)
         self.assertTrue(job.date_finished)
-        message = job.message_ids.filtered(lambda m: self.fae.partner_id in m.partner_ids)
+        message = job.message_ids.filtered(
+            lambda m: self.fae.partner_id in m.partner_ids
+        )
         self.assertIn("disk full", message.body)
-        self.assertEqual([n["type"] for n in self.bus_notifications(self.fae.partner_id)],
-                         ["danger"])
+        self.assertEqual(
+            [n["type"] for n in self.bus_notifications(self.fae.partner_id)], ["danger"]
+        )
         # retried, it resumes and completes
         job.with_user(self.fae).action_retry()
         self.assertEqual((job.state, job.error_message), ("queued", False))
@@ -158,16 +187,22 @@ class TestBackgroundJob(RmaUnexCommon):
 
     def test_x1_refusals_change_nothing(self):
         self.assertRefused(
-            UserError, lambda: self.Job.with_user(self.fae)._rma_export_register(
-                self.env["rma.unex.case"]),
-            self.Job, lambda _j: len(self.new_jobs()))
+            UserError,
+            lambda: self.Job.with_user(self.fae)._rma_export_register(
+                self.env["rma.unex.case"]
+            ),
+            self.Job,
+            lambda _j: len(self.new_jobs()),
+        )
         _cases, _action, job = self.make_register_job()
         self.run_jobs()
-        err = self.assertRefused(UserError, job.with_user(self.fae).action_cancel, job,
-                                 self.job_snapshot)
+        err = self.assertRefused(
+            UserError, job.with_user(self.fae).action_cancel, job, self.job_snapshot
+        )
         self.assertIn("already over", str(err))
-        self.assertRefused(UserError, job.with_user(self.fae).action_retry, job,
-                           self.job_snapshot)
+        self.assertRefused(
+            UserError, job.with_user(self.fae).action_retry, job, self.job_snapshot
+        )
 
     def test_x1_cancel_a_queued_job(self):
         _cases, _action, job = self.make_register_job()
@@ -196,16 +231,21 @@ class TestBackgroundJob(RmaUnexCommon):
         with self.assertRaises(AccessError):
             self.Job.with_user(self.portal_a).search([])
         # the owner reads, but neither writes nor deletes, the job
-        self.assertRefused(AccessError, lambda: job.with_user(self.fae).write(
-            {"state": "queued"}), job, self.job_snapshot)
+        self.assertRefused(
+            AccessError,
+            lambda: job.with_user(self.fae).write({"state": "queued"}),
+            job,
+            self.job_snapshot,
+        )
         with self.assertRaises(AccessError):
             job.with_user(self.fae).unlink()
         self.assertTrue(job.exists())
 
     def test_x1_only_the_owner_or_manager_cancels(self):
         _cases, _action, job = self.make_register_job()
-        self.assertRefused(AccessError, job.with_user(self.sales).action_cancel, job,
-                           self.job_snapshot)
+        self.assertRefused(
+            AccessError, job.with_user(self.sales).action_cancel, job, self.job_snapshot
+        )
         job.with_user(self.manager).action_cancel()
         self.assertEqual(job.state, "cancelled")
 
@@ -216,8 +256,11 @@ class TestBackgroundJob(RmaUnexCommon):
         self.make_register_job(user=self.sales)
         cron, progress = self.cron._add_progress()
         self.Job.with_context(ir_cron_progress_id=progress.id)._cron_process_jobs()
-        self.assertEqual((progress.done, progress.remaining), (1, 1),
-                         "one job done, one left: Odoo calls the cron again")
+        self.assertEqual(
+            (progress.done, progress.remaining),
+            (1, 1),
+            "one job done, one left: Odoo calls the cron again",
+        )
         cron, progress = self.cron._add_progress()
         self.Job.with_context(ir_cron_progress_id=progress.id)._cron_process_jobs()
         self.assertEqual((progress.done, progress.remaining), (1, 0))
@@ -229,10 +272,14 @@ class TestBackgroundJob(RmaUnexCommon):
         _cases, _action, first = self.make_register_job()
         _cases, _action, second = self.make_register_job(user=self.sales)
         with self.registry.cursor() as other_worker:
-            other_worker.execute("SELECT pg_advisory_lock(%s, %s)", (0x524D41, first.id))
+            other_worker.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (0x524D41, first.id)
+            )
             self.Job._cron_process_jobs()
             self.assertEqual((first.state, second.state), ("queued", "done"))
-            other_worker.execute("SELECT pg_advisory_unlock(%s, %s)", (0x524D41, first.id))
+            other_worker.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", (0x524D41, first.id)
+            )
         # once the other worker is gone (crashed or done), the job is taken up
         self.Job._cron_process_jobs()
         self.assertEqual(first.state, "done")
@@ -255,18 +302,23 @@ class TestBackgroundJob(RmaUnexCommon):
     def test_p4_1_warranty_verification_in_batches(self):
         delivered = date.today() - timedelta(days=40)
         self.deliver(self.lot, date=delivered)
-        units = (self.make_case(lots=self.lot | self.lot_2) | self.make_case(
-            partner=self.customer_b)).unit_ids
+        units = (
+            self.make_case(lots=self.lot | self.lot_2)
+            | self.make_case(partner=self.customer_b)
+        ).unit_ids
         Job = self.Job.with_user(self.sales)
         action = Job._rma_verify_warranty(units.with_user(self.sales))
         self.assertEqual(action["tag"], "display_notification")
         job = self.new_jobs([("job_type", "=", "warranty")])
         self.assertEqual((job.state, job.res_ids), ("queued", units.ids))
-        self.assertFalse(units.warranty_verified_user_id, "nothing verified by the request")
+        self.assertFalse(
+            units.warranty_verified_user_id, "nothing verified by the request"
+        )
         with patch(f"{JOB_MODULE}.WARRANTY_BATCH", 2):
             self.Job._cron_process_jobs()
-            self.assertEqual((job.state, job.progress_done, job.progress_total),
-                             ("running", 2, 3))
+            self.assertEqual(
+                (job.state, job.progress_done, job.progress_total), ("running", 2, 3)
+            )
             self.assertAlmostEqual(job.progress, 66.67, places=2)
             self.assertEqual(units[:2].warranty_verified_user_id, self.sales)
             self.assertFalse(units[2].warranty_verified_user_id)
@@ -279,18 +331,38 @@ class TestBackgroundJob(RmaUnexCommon):
     def test_p4_1_warranty_verification_refusals(self):
         units = self.make_case(lots=self.lot | self.lot_2).unit_ids
         jobs = lambda _u: len(self.new_jobs())  # noqa: E731
-        self.assertRefused(AccessError, lambda: self.Job.with_user(self.fae)._rma_verify_warranty(
-            units.with_user(self.fae)), units, jobs)
-        self.assertRefused(UserError, lambda: self.Job.with_user(self.sales)._rma_verify_warranty(
-            self.env["rma.unex.unit"]), units, jobs)
+        self.assertRefused(
+            AccessError,
+            lambda: self.Job.with_user(self.fae)._rma_verify_warranty(
+                units.with_user(self.fae)
+            ),
+            units,
+            jobs,
+        )
+        self.assertRefused(
+            UserError,
+            lambda: self.Job.with_user(self.sales)._rma_verify_warranty(
+                self.env["rma.unex.unit"]
+            ),
+            units,
+            jobs,
+        )
         self.put_in_state(units.case_id, "cancelled")
-        self.assertRefused(UserError, lambda: self.Job.with_user(self.sales)._rma_verify_warranty(
-            units.with_user(self.sales)), units, jobs)
+        self.assertRefused(
+            UserError,
+            lambda: self.Job.with_user(self.sales)._rma_verify_warranty(
+                units.with_user(self.sales)
+            ),
+            units,
+            jobs,
+        )
 
     def test_p4_1_small_warranty_verification_runs_inline(self):
         self.company.rma_job_threshold = 500
         units = self.make_case(lots=self.lot | self.lot_2).unit_ids
-        action = self.Job.with_user(self.sales)._rma_verify_warranty(units.with_user(self.sales))
+        action = self.Job.with_user(self.sales)._rma_verify_warranty(
+            units.with_user(self.sales)
+        )
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(units.warranty_verified_user_id, self.sales)
         self.assertFalse(len(self.new_jobs()))
@@ -302,38 +374,66 @@ class TestBackgroundJob(RmaUnexCommon):
             [{"name": f"BJ{i:03d}", "product_id": self.product.id} for i in range(4)]
         )
         if delivered:
-            for lot, customer in zip(lots, (self.customer_a, self.customer_a,
-                                            self.customer_b, self.customer_b), strict=True):
-                self.deliver(lot, partner=customer, date=date.today() - timedelta(days=100))
-        recall = self.env["rma.unex.recall"].with_user(self.quality).create({
-            "name": "Background recall", "product_ids": [Command.set(self.product.ids)],
-            "lot_ids": [Command.set(lots.ids)], "reason": "<p>PA drift</p>",
-        })
+            for lot, customer in zip(
+                lots,
+                (self.customer_a, self.customer_a, self.customer_b, self.customer_b),
+                strict=True,
+            ):
+                self.deliver(
+                    lot, partner=customer, date=date.today() - timedelta(days=100)
+                )
+        recall = (
+            self.env["rma.unex.recall"]
+            .with_user(self.quality)
+            .create(
+                {
+                    "name": "Background recall",
+                    "product_ids": [Command.set(self.product.ids)],
+                    "lot_ids": [Command.set(lots.ids)],
+                    "reason": "<p>PA drift</p>",
+                }
+            )
+        )
         return recall, lots
 
     def test_m11_recall_opens_its_cases_in_the_background(self):
         recall, lots = self.make_recall()
         action = recall.action_launch()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertEqual((recall.state, len(recall.case_ids)), ("draft", 0),
-                         "the request opens no case")
+        self.assertEqual(
+            (recall.state, len(recall.case_ids)),
+            ("draft", 0),
+            "the request opens no case",
+        )
         job = self.new_jobs([("job_type", "=", "recall")])
         self.assertEqual((job.user_id, job.state), (self.quality, "queued"))
-        err = self.assertRefused(UserError, recall.action_launch, recall, lambda r: (
-            r.state, len(self.new_jobs())))
+        err = self.assertRefused(
+            UserError,
+            recall.action_launch,
+            recall,
+            lambda r: (r.state, len(self.new_jobs())),
+        )
         self.assertIn("already being launched", str(err))
         with patch(f"{JOB_MODULE}.RECALL_BATCH", 1):
             self.Job._cron_process_jobs()  # who gets a case
-            self.assertEqual((job.state, job.progress_done, job.progress_total),
-                             ("running", 0, 2))
+            self.assertEqual(
+                (job.state, job.progress_done, job.progress_total), ("running", 0, 2)
+            )
             self.Job._cron_process_jobs()
             self.assertEqual((job.progress_done, job.progress), (1, 50.0))
             recall.invalidate_recordset()
-            self.assertEqual((recall.launch_job_id, recall.launch_job_state,
-                              recall.launch_job_progress), (job, "running", 50.0),
-                             "the recall form shows its launch in progress")
-            self.assertFalse(recall.with_user(self.sales).launch_job_id,
-                             "nor another user's job")
+            self.assertEqual(
+                (
+                    recall.launch_job_id,
+                    recall.launch_job_state,
+                    recall.launch_job_progress,
+                ),
+                (job, "running", 50.0),
+                "the recall form shows its launch in progress",
+            )
+            self.assertFalse(
+                recall.with_user(self.sales).launch_job_id, "nor another user's job"
+            )
             self.assertEqual(recall.case_ids.partner_id, self.customer_a)
             # a worker died after opening customer B's case, before its
             # progress was committed: the next run must not open it twice
@@ -346,8 +446,9 @@ class TestBackgroundJob(RmaUnexCommon):
         self.assertEqual(cases.unit_ids.lot_id, lots)
         self.assertTrue(all(cases.mapped("is_recall")))
         self.assertEqual(job.result_message, "2 cases opened.")
-        self.assertTrue(job.message_ids.filtered(
-            lambda m: self.quality.partner_id in m.partner_ids))
+        self.assertTrue(
+            job.message_ids.filtered(lambda m: self.quality.partner_id in m.partner_ids)
+        )
 
     def test_m11_recall_job_failure_leaves_the_recall_in_draft(self):
         recall, _lots = self.make_recall(delivered=False)
@@ -355,11 +456,14 @@ class TestBackgroundJob(RmaUnexCommon):
         job = self.new_jobs([("job_type", "=", "recall")])
         self.run_jobs()
         self.assertEqual(job.state, "failed")
-        self.assertEqual(job.error_message,
-                         "None of these serials was delivered to a customer.")
+        self.assertEqual(
+            job.error_message, "None of these serials was delivered to a customer."
+        )
         self.assertEqual((recall.state, len(recall.case_ids)), ("draft", 0))
-        self.assertEqual([n["type"] for n in self.bus_notifications(self.quality.partner_id)],
-                         ["danger"])
+        self.assertEqual(
+            [n["type"] for n in self.bus_notifications(self.quality.partner_id)],
+            ["danger"],
+        )
 
     def test_m11_small_recall_runs_inline(self):
         self.company.rma_job_threshold = 500

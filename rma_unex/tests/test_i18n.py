@@ -30,30 +30,53 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("zh_TW")
-        cls.env["ir.module.module"]._load_module_terms(["rma_unex"], ["zh_TW"], overwrite=True)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["rma_unex"], ["zh_TW"], overwrite=True
+        )
         Partner = cls.env["res.partner"]
-        cls.customer_tw = Partner.create({
-            "name": CUSTOMER_TW, "is_company": True, "lang": "zh_TW",
-            "user_id": cls.sales.id, "city": "新竹市",
-        })
-        cls.contact_tw = Partner.create({
-            "name": CONTACT_TW, "parent_id": cls.customer_tw.id, "lang": "zh_TW",
-            "email": "meiling@hs.example",
-        })
+        cls.customer_tw = Partner.create(
+            {
+                "name": CUSTOMER_TW,
+                "is_company": True,
+                "lang": "zh_TW",
+                "user_id": cls.sales.id,
+                "city": "新竹市",
+            }
+        )
+        cls.contact_tw = Partner.create(
+            {
+                "name": CONTACT_TW,
+                "parent_id": cls.customer_tw.id,
+                "lang": "zh_TW",
+                "email": "meiling@hs.example",
+            }
+        )
         cls.portal_tw = new_test_user(
-            cls.env, "t_portal_tw", groups="base.group_portal",
-            partner_id=cls.contact_tw.id, lang="zh_TW", name=CONTACT_TW,
+            cls.env,
+            "t_portal_tw",
+            groups="base.group_portal",
+            partner_id=cls.contact_tw.id,
+            lang="zh_TW",
+            name=CONTACT_TW,
         )
         # no internal reference: units are then named after the product
-        cls.product_tw = cls.env["product.product"].create({
-            "name": PRODUCT_EN, "type": "consu",
-            "is_storable": True, "tracking": "serial", "list_price": 900.0,
-        })
+        cls.product_tw = cls.env["product.product"].create(
+            {
+                "name": PRODUCT_EN,
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 900.0,
+            }
+        )
         cls.product_tw.with_context(lang="zh_TW").name = PRODUCT_TW
-        cls.lot_tw = cls.env["stock.lot"].create({
-            "name": "TRSU0001", "product_id": cls.product_tw.id,
-            "mac_address": "00:01:A7:00:10:01",
-        })
+        cls.lot_tw = cls.env["stock.lot"].create(
+            {
+                "name": "TRSU0001",
+                "product_id": cls.product_tw.id,
+                "mac_address": "00:01:A7:00:10:01",
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -92,14 +115,25 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
             self.assertIn(label, listing.text)
         page = self.url_open(f"/my/rmas/{case.id}")
         self.assertEqual(page.status_code, 200)
-        for label in ("狀態紀錄", "進貨運費支付方：", "保固", "處理決定", "退貨授權書與箱貼",
-                      PRODUCT_TW):
+        for label in (
+            "狀態紀錄",
+            "進貨運費支付方：",
+            "保固",
+            "處理決定",
+            "退貨授權書與箱貼",
+            PRODUCT_TW,
+        ):
             self.assertIn(label, page.text)
         # the status history shows the states in the reader's language, not
         # in the language of the sales representative who authorised the case
         timeline = page.text.split('id="rma_timeline"')[1].split("</ul>")[0]
         self.assertIn("已核准", timeline)
-        for english in ("Status history", "Inbound freight paid by", "Authorised", PRODUCT_EN):
+        for english in (
+            "Status history",
+            "Inbound freight paid by",
+            "Authorised",
+            PRODUCT_EN,
+        ):
             self.assertNotIn(english, page.text)
         home = self.url_open("/my/home")
         for label in ("追蹤您的退貨與維修", "回報我方裝置的技術問題"):
@@ -120,15 +154,23 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.subject, f"RMA {case.name} 已核准：機台寄送方式")
         body = str(mail.body)
-        for text in (CONTACT_TW, "您好", "請寄送以下機台", "寄送說明", PRODUCT_TW,
-                     "請在箱子外側清楚寫上 RMA 號碼。"):
+        for text in (
+            CONTACT_TW,
+            "您好",
+            "請寄送以下機台",
+            "寄送說明",
+            PRODUCT_TW,
+            "請在箱子外側清楚寫上 RMA 號碼。",
+        ):
             self.assertIn(text, body)
         for english in ("Dear", "Write the RMA number"):
             self.assertNotIn(english, body)
         self.assertNotIn(PRODUCT_EN, body)
         # an English customer of the same sales representative still reads English
         english = self.authorise(self.make_case(contact_id=self.contact_a.id))
-        mail = english.message_ids.filtered(lambda m: m.subject and english.name in m.subject)
+        mail = english.message_ids.filtered(
+            lambda m: m.subject and english.name in m.subject
+        )
         self.assertIn("how to ship your units", mail.subject)
         self.assertIn("Dear", str(mail.body))
         self.assertIn("Write the RMA number clearly", str(mail.body))
@@ -150,8 +192,12 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
             self.assertNotIn(english, notice)
 
     def test_company_instructions_replace_the_standard_ones(self):
-        self.company.with_context(lang="en_US").rma_shipping_instructions = "<p>Use box B</p>"
-        self.company.with_context(lang="zh_TW").rma_shipping_instructions = "<p>請用 B 箱</p>"
+        self.company.with_context(
+            lang="en_US"
+        ).rma_shipping_instructions = "<p>Use box B</p>"
+        self.company.with_context(
+            lang="zh_TW"
+        ).rma_shipping_instructions = "<p>請用 B 箱</p>"
         body = str(self._authorised_case().message_ids.filtered("subject").body)
         self.assertIn("請用 B 箱", body)
         self.assertNotIn("請在箱子外側清楚寫上 RMA 號碼", body)
@@ -160,30 +206,48 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
         """The PDFs of a zh_TW customer hold Chinese text that pdftotext reads
         back: the CJK font is there and the labels and values are translated."""
         pdftotext, pdffonts = shutil.which("pdftotext"), shutil.which("pdffonts")
-        self.assertTrue(pdftotext and pdffonts, "poppler-utils is needed: scripts/test.sh installs it")
+        self.assertTrue(
+            pdftotext and pdffonts,
+            "poppler-utils is needed: scripts/test.sh installs it",
+        )
         case = self._authorised_case()
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
         for xmlid, labels in (
-            ("rma_unex.action_report_rma_unex_authorisation",
-             ("退貨授權", "請貼於箱子外側", "請使用原廠包裝")),
+            (
+                "rma_unex.action_report_rma_unex_authorisation",
+                ("退貨授權", "請貼於箱子外側", "請使用原廠包裝"),
+            ),
             ("rma_unex.action_report_rma_unex_proforma", ("形式發票", "無商業價值")),
         ):
             pdf, report_type = Report._render_qweb_pdf(xmlid, case.ids)
             self.assertEqual(report_type, "pdf")
             text = subprocess.run(
-                [pdftotext, "-enc", "UTF-8", "-", "-"], input=pdf,
-                capture_output=True, check=True,
+                [pdftotext, "-enc", "UTF-8", "-", "-"],
+                input=pdf,
+                capture_output=True,
+                check=True,
             ).stdout.decode()
             # pdftotext maps some glyphs of the CJK font to their Kangxi
             # radical twins (⾞ for 車): NFKC folds them back.
             text = unicodedata.normalize("NFKC", text)
-            for expected in (CUSTOMER_TW, PRODUCT_TW, case.name, self.lot_tw.name, *labels):
+            for expected in (
+                CUSTOMER_TW,
+                PRODUCT_TW,
+                case.name,
+                self.lot_tw.name,
+                *labels,
+            ):
                 self.assertIn(expected, text, xmlid)
             fonts = subprocess.run(
-                [pdffonts, "-"], input=pdf, capture_output=True, check=True,
+                [pdffonts, "-"],
+                input=pdf,
+                capture_output=True,
+                check=True,
             ).stdout.decode()
             # the Traditional Chinese face, not the Japanese one fontconfig prefers
-            self.assertRegex(fonts, r"NotoSansCJKtc-\w+ .* yes ", "the CJK font is embedded")
+            self.assertRegex(
+                fonts, r"NotoSansCJKtc-\w+ .* yes ", "the CJK font is embedded"
+            )
             self.assertNotIn("CJKjp", fonts)
 
     def test_refusals_in_the_users_language(self):
