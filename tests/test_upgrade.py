@@ -54,9 +54,10 @@ def fill_every_state(server, pg):
     return states
 
 
-def test_upgrade_keeps_cases_in_every_state(system, scratch_server):
+def test_upgrade_keeps_cases_in_every_state(system, server):
+    """On the shared server's database, the fullest one by now (this module
+    runs last): stopped, updated, started again."""
     pg = system["pg"]
-    server = scratch_server.start()
     states = fill_every_state(server, pg)
     server.stop()
     present = {
@@ -66,10 +67,10 @@ def test_upgrade_keeps_cases_in_every_state(system, scratch_server):
     assert present == set(states)
     before = snapshot(pg, server.db)
 
-    log = scratch_server.log_path.with_name(f"system-upgrade-{server.db}.log")
+    log = server.log_path.with_name(f"system-upgrade-{server.db}.log")
     with open(log, "wb") as out:
         update = subprocess.run(
-            scratch_server.odoo_cmd(
+            server.odoo_cmd(
                 "-u",
                 "rma_unex",
                 "--stop-after-init",
