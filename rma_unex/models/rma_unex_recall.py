@@ -45,7 +45,6 @@ class RmaUnexRecall(models.Model):
     launch_job_id = fields.Many2one(
         "rma.unex.job",
         compute="_compute_launch_job_id",
-        string="Launch Job",
         help="The background job opening the cases of a large recall.",
     )
     launch_job_state = fields.Selection(
