@@ -92,7 +92,7 @@ def main(argv):
         (ms_s, q_s), (ms_l, q_l) = figures(small, key), figures(large, key)
         print(
             f"{label:<34} | {ms_s:>9.1f} | {ms_l:>9.1f} | {ms_l / ms_s:>6.2f} | "
-            f"{q_s:>7} | {q_l:>7} | {'':>8}"
+            f"{q_s:>7} | {q_l:>7} |"
         )
         if q_s != q_l:
             missed.append(
