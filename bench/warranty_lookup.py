@@ -1,15 +1,17 @@
 """Warranty lookup at scale: 1k vs 100k delivered serials, in one run.
 
-Run through ``make bench`` (scripts/bench.sh), which creates a throw-away
-database with rma_unex installed and calls:
+``make bench`` (suite.py) measures the lookup with the other benchmarks; on
+its own, against a database with rma_unex installed (the data is rolled back):
 
-    python bench/warranty_lookup.py --config CONF --database DB [--sizes 1000,100000]
+    PYTHONPATH=$ODOO_SRC:bench python bench/warranty_lookup.py \
+        --config CONF --database DB [--sizes 1000,100000]
 
-The generator sells and delivers one serial through the real flow (sale order,
-delivery, lot), then clones those rows with INSERT ... SELECT so that 100k
-delivered serials take seconds, not hours. At each size it measures, on warm
-caches, the lookup of 1 unit and of a batch of 50 units (time: median of 7
-runs; SQL queries of one run), and the search of a serial by MAC.
+The generator (generator.py) sells and delivers one serial through the real
+flow (sale order, delivery, lot), then clones those rows with INSERT ...
+SELECT so that 100k delivered serials take seconds, not hours. At each size
+it measures, on warm caches, the lookup of 1 unit and of a batch of 50 units
+(time: median of 7 runs; SQL queries of one run), and the search of a serial
+by MAC.
 """
 
 import argparse
