@@ -95,6 +95,14 @@ class RmaUnexPortal(CustomerPortal):
         )
         return request.render("rma_unex.portal_my_rmas", values)
 
+    def _rma_refuse(self, case_id):
+        """A visitor may simply not be logged in yet: send them to the login,
+        back to this RMA afterwards. A logged-in user without access gets a
+        404, which says nothing about whether the RMA exists (X2)."""
+        if request.env.user._is_public():
+            return request.redirect(f"/web/login?redirect=/my/rmas/{case_id}")
+        return request.not_found()
+
     @http.route(["/my/rmas/<int:case_id>"], type="http", auth="public", website=True)
     def portal_my_rma(self, case_id, access_token=None, **kw):
         try:
@@ -102,7 +110,7 @@ class RmaUnexPortal(CustomerPortal):
                 "rma.unex.case", case_id, access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._rma_refuse(case_id)
         values = self._get_page_view_values(
             case_sudo,
             access_token,
@@ -147,7 +155,7 @@ class RmaUnexPortal(CustomerPortal):
                 "rma.unex.case", case_id, access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._rma_refuse(case_id)
         return self._show_report(
             model=case_sudo,
             report_type=report_type,

@@ -24,14 +24,20 @@ class TestRmaPortal(RmaUnexCommon, HttpCase):
         self.assertIn("rma_timeline", page.text)
         self.assertIn("Authorised", page.text)
         self.assertIn(own.unit_ids.display_name, page.text)
-        # another customer's RMA by id: back to /my, without its data
-        guessed = self.url_open(f"/my/rmas/{other.id}")
-        self.assertNotIn(other.name, guessed.text)
-        self.assertTrue(guessed.url.endswith("/my"), guessed.url)
+        # another customer's RMA by id, page or document: 404, without its data
+        for path in (
+            f"/my/rmas/{other.id}",
+            f"/my/rmas/{other.id}/report/authorisation",
+        ):
+            guessed = self.url_open(path)
+            self.assertEqual(guessed.status_code, 404, path)
+            self.assertNotIn(other.name, guessed.text)
 
     def test_x2_shared_link_with_token_works_without_login(self):
         case = self.authorise(self.make_case())
-        anonymous = self.url_open(f"/my/rmas/{case.id}")
+        anonymous = self.url_open(f"/my/rmas/{case.id}", allow_redirects=False)
+        self.assertEqual(anonymous.status_code, 303)
+        self.assertIn("/web/login?redirect=/my/rmas/", anonymous.headers["Location"])
         self.assertNotIn(case.name, anonymous.text)
         shared = self.url_open(case.get_portal_url())
         self.assertEqual(shared.status_code, 200)
