@@ -1750,7 +1750,25 @@ class RmaUnexCase(models.Model):
                 case.message_subscribe(
                     partner_ids=(case.contact_id or case.partner_id).ids
                 )
-            case.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        # One composer in batch comment mode renders the template for all the
+        # cases at once (per language) and posts on each; message_post_with_source
+        # would create and compute one composer per case.
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=self.ids,
+            )
+            .create(
+                {
+                    "template_id": template.id,
+                    "message_type": "comment",
+                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                }
+            )
+        )
+        composer._action_send_mail()
 
     @api.model
     def _cron_authorisation_validity(self):
