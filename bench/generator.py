@@ -11,23 +11,6 @@ import random
 
 from odoo import Command
 
-# Cases made through the ORM, one per state, cloned in proportion. Every state
-# of rma.unex.case appears at every size.
-CASE_STATES = (
-    "sales_review",
-    "authorised",
-    "received",
-    "evaluation",
-    "quoted",
-    "approved",
-    "repair",
-    "qc",
-    "ready",
-    "shipped",
-    "closed",
-    "suspended",
-    "cancelled",
-)
 PORTAL_LOGIN = "bench_portal"
 
 
@@ -255,7 +238,7 @@ class Generator:
             )
         self.customer_ids += new
         cases = target // 10 - self.world // 10
-        per_state = max(cases // len(CASE_STATES), 1)
+        per_state = max(cases // len(self.case_templates), 1)
         for case in self.case_templates:
             self._clone_cases(case, per_state)
         tickets = target // 10 - self.world // 10
@@ -286,7 +269,10 @@ class Generator:
         env = self.env
         Case = env["rma.unex.case"]
         cases = Case
-        for index, state in enumerate(CASE_STATES):
+        # Cases made through the ORM, one per state of the model (so every
+        # state appears at every size), cloned in proportion.
+        states = [state for state, _label in Case._fields["state"].selection]
+        for index, state in enumerate(states):
             lot, _line = self._deliver(
                 f"BENCHT{index:06d}",
                 f"00:10:A8:00:00:{index:02X}",
