@@ -10,8 +10,19 @@ class RmaUnexCapa(models.Model):
 
     _name = "rma.unex.capa"
     _description = "Corrective and Preventive Action"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rma.unex.guarded.mixin"]
     _order = "id desc"
+    _rma_protected_fields = frozenset(
+        {
+            "name",
+            "state",
+            "effectiveness_user_id",
+            "effectiveness_date",
+            "effectiveness_result",
+            "effectiveness_note",
+            "date_closed",
+        }
+    )
 
     name = fields.Char(
         string="CAPA Number", required=True, readonly=True, copy=False, default="/"
@@ -76,14 +87,12 @@ class RmaUnexCapa(models.Model):
                 capa.action_ids.filtered(lambda a: not a.date_done)
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    def _rma_complete_create_values(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("rma.unex.capa") or "/"
                 )
-        return super().create(vals_list)
 
     def _check_quality(self, action):
         self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), action)
@@ -95,7 +104,7 @@ class RmaUnexCapa(models.Model):
             if capa.state != "open":
                 raise UserError(_("%(capa)s is not open.", capa=capa.name))
             capa._check_actions_done()
-        self.state = "verification"
+        self._rma_service_write({"state": "verification"})
         return True
 
     def _check_actions_done(self):
@@ -134,7 +143,7 @@ class RmaUnexCapa(models.Model):
             raise UserError(
                 _("Give the result of the effectiveness check and how it was checked.")
             )
-        self.write(
+        self._rma_service_write(
             {
                 "effectiveness_user_id": self.env.user.id,
                 "effectiveness_date": fields.Datetime.now(),
@@ -157,5 +166,7 @@ class RmaUnexCapa(models.Model):
                         capa=capa.name,
                     )
                 )
-        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        self._rma_service_write(
+            {"state": "closed", "date_closed": fields.Datetime.now()}
+        )
         return True

@@ -42,8 +42,22 @@ class RmaUnexJob(models.Model):
 
     _name = "rma.unex.job"
     _description = "RMA Background Job"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "id desc"
+    _rma_protected_fields = frozenset(
+        {
+            "state",
+            "plan",
+            "progress_done",
+            "progress_total",
+            "date_started",
+            "date_finished",
+            "attachment_id",
+            "result_message",
+            "error_message",
+            "attempts",
+        }
+    )
 
     name = fields.Char(required=True, readonly=True)
     job_type = fields.Selection(JOB_TYPES, string="Type", required=True, readonly=True)
@@ -257,7 +271,7 @@ class RmaUnexJob(models.Model):
                     jobs=", ".join(finished.mapped("name")),
                 )
             )
-        self.sudo().write(
+        self.sudo()._rma_service_write(
             {"state": "cancelled", "date_finished": fields.Datetime.now()}
         )
         return True
@@ -267,7 +281,7 @@ class RmaUnexJob(models.Model):
         self.check_access("read")
         if self.filtered(lambda j: j.state != "failed"):
             raise UserError(_("Only failed jobs can be retried."))
-        self.sudo().write(
+        self.sudo()._rma_service_write(
             {
                 "state": "queued",
                 "error_message": False,
@@ -353,8 +367,10 @@ class RmaUnexJob(models.Model):
             )
             return
         if self.state == "queued":
-            self.write({"state": "running", "date_started": fields.Datetime.now()})
-        self.attempts += 1
+            self._rma_service_write(
+                {"state": "running", "date_started": fields.Datetime.now()}
+            )
+        self._rma_service_write({"attempts": self.attempts + 1})
         if autocommit:
             # counted even if this worker gets killed during the batch
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -375,7 +391,7 @@ class RmaUnexJob(models.Model):
             else:
                 with self.env.cr.savepoint():
                     handler(user_env)
-            self.attempts = 0
+            self._rma_service_write({"attempts": 0})
         except Exception as error:  # noqa: BLE001 - any failure is reported on the job
             if autocommit:
                 self.env.cr.rollback()
@@ -392,7 +408,7 @@ class RmaUnexJob(models.Model):
         values = {"progress_done": done}
         if total is not None:
             values["progress_total"] = total
-        self.write(values)
+        self._rma_service_write(values)
         if self.env.context.get("rma_job_autocommit"):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
@@ -441,7 +457,7 @@ class RmaUnexJob(models.Model):
             plan = sorted(
                 [customer.id, lots.ids] for customer, lots in by_customer.items()
             )
-            self.write({"plan": plan})
+            self._rma_service_write({"plan": plan})
             self._rma_report_progress(0, len(plan))
             return
         done = self.progress_done
@@ -464,7 +480,7 @@ class RmaUnexJob(models.Model):
         done += len(batch)
         self._rma_report_progress(done)
         if done >= len(self.plan):
-            recall.state = "running"
+            recall._rma_service_write({"state": "running"})
             self._rma_finish(_("%(count)s cases opened.", count=len(recall.case_ids)))
 
     # ------------------------------------------------------------------
@@ -472,7 +488,7 @@ class RmaUnexJob(models.Model):
     # ------------------------------------------------------------------
 
     def _rma_finish(self, message, attachment=None):
-        self.write(
+        self._rma_service_write(
             {
                 "state": "done",
                 "date_finished": fields.Datetime.now(),
@@ -496,7 +512,7 @@ class RmaUnexJob(models.Model):
             if isinstance(error, UserError)
             else _("Unexpected error: %(error)s", error=repr(error))
         )
-        self.write(
+        self._rma_service_write(
             {
                 "state": "failed",
                 "date_finished": fields.Datetime.now(),

@@ -10,9 +10,10 @@ class RmaUnexNcr(models.Model):
 
     _name = "rma.unex.ncr"
     _description = "Non-Conformity Report"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rma.unex.guarded.mixin"]
     _order = "id desc"
     _check_company_auto = True
+    _rma_protected_fields = frozenset({"name", "state", "date_closed"})
 
     name = fields.Char(
         string="NCR Number", required=True, readonly=True, copy=False, default="/"
@@ -75,8 +76,7 @@ class RmaUnexNcr(models.Model):
             end = ncr.date_closed or now
             ncr.age_days = (end - ncr.create_date).days if ncr.create_date else 0
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    def _rma_complete_create_values(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = (
@@ -85,7 +85,6 @@ class RmaUnexNcr(models.Model):
                     .next_by_code("rma.unex.ncr")
                     or "/"
                 )
-        return super().create(vals_list)
 
     def _check_state(self, allowed, action):
         for ncr in self:
@@ -106,7 +105,7 @@ class RmaUnexNcr(models.Model):
             (GROUP_QUALITY,), _("Investigate an NCR")
         )
         self._check_state(("open",), _("start investigating"))
-        self.state = "investigation"
+        self._rma_service_write({"state": "investigation"})
         return True
 
     def action_close(self):
@@ -129,7 +128,9 @@ class RmaUnexNcr(models.Model):
                         ncr=ncr.name,
                     )
                 )
-        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        self._rma_service_write(
+            {"state": "closed", "date_closed": fields.Datetime.now()}
+        )
         return True
 
     def action_create_capa(self):

@@ -10,8 +10,9 @@ class RmaUnexRecall(models.Model):
 
     _name = "rma.unex.recall"
     _description = "Recall Campaign"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "id desc"
+    _rma_protected_fields = frozenset({"state"})
 
     name = fields.Char(required=True, tracking=True)
     company_id = fields.Many2one(
@@ -136,7 +137,7 @@ class RmaUnexRecall(models.Model):
             if not by_customer:
                 raise UserError(_("None of these serials was delivered to a customer."))
             recall._open_cases(by_customer)
-            recall.state = "running"
+            recall._rma_service_write({"state": "running"})
         return True
 
     def _open_cases(self, by_customer):
@@ -169,7 +170,9 @@ class RmaUnexRecall(models.Model):
         self.env["rma.unex.case"]._check_rma_groups(
             (GROUP_QUALITY,), _("Close a recall")
         )
-        self.filtered(lambda r: r.state == "running").state = "done"
+        self.filtered(lambda r: r.state == "running")._rma_service_write(
+            {"state": "done"}
+        )
         return True
 
     def action_view_cases(self):

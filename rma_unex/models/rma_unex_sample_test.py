@@ -12,8 +12,11 @@ class RmaUnexSampleTest(models.Model):
 
     _name = "rma.unex.sample.test"
     _description = "Sample Test"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "date_sent desc, id desc"
+    _rma_protected_fields = frozenset(
+        {"state", "date_result", "conclusion", "applied_to_fa"}
+    )
 
     unit_id = fields.Many2one(
         "rma.unex.unit", required=True, index=True, ondelete="restrict"
@@ -53,7 +56,7 @@ class RmaUnexSampleTest(models.Model):
             raise UserError(_("This sample's result is already recorded."))
         if not (conclusion or "").strip():
             raise UserError(_("Record what the lab concluded."))
-        self.write(
+        self._rma_service_write(
             {
                 "conclusion": conclusion,
                 "date_result": fields.Date.context_today(self),
@@ -99,7 +102,7 @@ class RmaUnexSampleTest(models.Model):
                     "fa_root_cause": unit.fa_root_cause or test.conclusion,
                 }
             )
-            test.applied_to_fa = True
+            test._rma_service_write({"applied_to_fa": True})
             unit.case_id.message_post(
                 body=Markup(_("Lab result of %s added to the failure analysis."))
                 % unit.display_name

@@ -10,8 +10,9 @@ class RmaUnexSupplierClaim(models.Model):
 
     _name = "rma.unex.supplier.claim"
     _description = "Supplier Recovery Claim"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "id desc"
+    _rma_protected_fields = frozenset({"state"})
 
     name = fields.Char(
         required=True, default=lambda self: _("New claim"), tracking=True
@@ -68,7 +69,7 @@ class RmaUnexSupplierClaim(models.Model):
                 raise UserError(
                     _("A claim needs the supplier's RMA number and the units.")
                 )
-        self.state = "claimed"
+        self._rma_service_write({"state": "claimed"})
         return True
 
     def action_register_credit(self):
@@ -94,10 +95,12 @@ class RmaUnexSupplierClaim(models.Model):
                         supplier=claim.supplier_id.name,
                     )
                 )
-        self.state = "recovered"
+        self._rma_service_write({"state": "recovered"})
         return True
 
     def action_reject(self):
         self._check_quality(_("Record a rejected claim"))
-        self.filtered(lambda c: c.state == "claimed").state = "rejected"
+        self.filtered(lambda c: c.state == "claimed")._rma_service_write(
+            {"state": "rejected"}
+        )
         return True

@@ -287,7 +287,7 @@ class TestBackgroundJob(RmaUnexCommon):
     def test_x1_a_batch_that_keeps_killing_its_worker_fails_the_job(self):
         _cases, _action, job = self.make_register_job()
         # three workers died in this batch (e.g. killed on the time limit)
-        job.write({"state": "running", "attempts": 3})
+        job._rma_service_write({"state": "running", "attempts": 3})
         self.Job._cron_process_jobs()
         self.assertEqual(job.state, "failed")
         self.assertIn("stopped 3 times in the same batch", job.error_message)
