@@ -55,6 +55,7 @@
         "views/rma_unex_portal_templates.xml",
         "views/rma_unex_portal_form_templates.xml",
         "views/repair_order_views.xml",
+        "views/account_move_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/stock_lot_views.xml",
         "views/res_partner_views.xml",

@@ -7,10 +7,13 @@ A skip whose reason matches the regex in RMA_UNEX_ALLOWED_SKIPS (empty by
 default) is tolerated. Loaded with ``-p pytest_noskip`` (scripts/ must be on
 sys.path): a plugin rather than a root conftest.py, so it is independent of how
 pytest-odoo rewrites addon test modules into ``odoo.addons.*``.
+
+It also prints the summary of the role x screen walk at the end of the run.
 """
 
 import os
 import re
+import sys
 
 import pytest
 
@@ -55,6 +58,12 @@ class NoSkip:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter):
+        # the role x screen walk's summary (rma_unex/tests/screens.py)
+        screens = sys.modules.get("odoo.addons.rma_unex.tests.screens")
+        if screens is not None and screens.SUMMARY:
+            terminalreporter.section("screens walked, by role", sep="-")
+            for line in screens.SUMMARY:
+                terminalreporter.line(line)
         if self.tolerated:
             terminalreporter.section("skips allowed by " + ENV, sep="-")
             for nodeid, reason in self.tolerated:

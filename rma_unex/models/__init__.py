@@ -19,6 +19,7 @@ from . import stock_move
 from . import stock_move_line
 from . import rma_unex_failure_category
 from . import sale_order
+from . import account_move
 from . import repair_order
 from . import ir_sequence
 from . import ir_actions_report

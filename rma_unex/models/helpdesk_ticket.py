@@ -29,6 +29,7 @@ class HelpdeskTicket(models.Model):
         "rma.unex.mac.mixin",
         "rma.unex.response.mixin",
     ]
+    _rma_state_field = "tsr_state"
     _rma_protected_fields = frozenset(
         {
             "tsr_state",

@@ -91,6 +91,16 @@ class RmaUnexCase(models.Model):
         ),
     }
 
+    # Header buttons that take a transition under another name: "Receive"
+    # and "Ship" open the transfer whose validation takes the step, "Confirm
+    # with PO" confirms the quotation, "Suspend" asks for the reason first.
+    _TRANSITION_BUTTONS = {
+        "action_view_receipts": "receive",
+        "action_view_returns": "ship",
+        "action_confirm_quotation": "approve",
+        "action_open_suspend_wizard": "suspend",
+    }
+
     _rma_protected_fields = frozenset(
         {
             "name",
@@ -370,16 +380,19 @@ class RmaUnexCase(models.Model):
     @api.depends("sale_order_ids", "unit_ids.repair_id")
     def _compute_commercial_counts(self):
         for case in self:
-            case.quotation_count = len(case.sale_order_ids)
-            case.repair_count = len(case.unit_ids.repair_id)
-            case.invoice_count = len(case.sale_order_ids.invoice_ids)
+            # sudo: the counters show on the form of every role (an FAE has no
+            # sales rights); their buttons are shown to those who may open them.
+            commercial = case.sudo()
+            case.quotation_count = len(commercial.sale_order_ids)
+            case.repair_count = len(commercial.unit_ids.repair_id)
+            case.invoice_count = len(commercial.sale_order_ids.invoice_ids)
 
     @api.depends("unit_ids.sample_test_ids.state")
     def _compute_sample_count(self):
         for case in self:
-            case.sample_count = len(
-                case.unit_ids.sample_test_ids.filtered(lambda t: t.state == "at_lab")
-            )
+            # sudo: a counter on the form of warehouse and accounting users too
+            tests = case.sudo().unit_ids.sample_test_ids
+            case.sample_count = len(tests.filtered(lambda t: t.state == "at_lab"))
 
     def action_view_sample_tests(self):
         return self.unit_ids.sample_test_ids._get_records_action(name=_("Sample Tests"))
@@ -576,6 +589,15 @@ class RmaUnexCase(models.Model):
         guard = getattr(self, f"_check_can_{transition}", None)
         if guard:
             guard()
+
+    @api.model
+    def _button_transition(self, button):
+        """The transition a header button takes, or None (navigation, wizards
+        that are not a step of the lifecycle)."""
+        if button in self._TRANSITION_BUTTONS:
+            return self._TRANSITION_BUTTONS[button]
+        transition = button.removeprefix("action_")
+        return transition if transition in self._TRANSITIONS else None
 
     def _apply_transition(self, transition, vals=None):
         self._check_transition(transition)

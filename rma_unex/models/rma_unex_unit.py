@@ -35,6 +35,8 @@ class RmaUnexUnit(models.Model):
     _inherit = ["rma.unex.mac.mixin", "rma.unex.guarded.mixin"]
     _order = "case_id desc, sequence, id"
     _check_company_auto = True
+    # a unit goes through the lifecycle of its case
+    _rma_state_field = "case_state"
     _rma_protected_fields = frozenset(
         {
             "is_rejected",
@@ -673,6 +675,7 @@ class RmaUnexUnit(models.Model):
                         unit=self.display_name,
                     ),
                     "invoice_date": fields.Date.context_today(self),
+                    "rma_case_id": self.case_id.id,
                 }
             ]
         )

@@ -53,6 +53,12 @@ class SaleOrder(models.Model):
                 )
         return error
 
+    def _prepare_invoice(self):
+        vals = super()._prepare_invoice()
+        if self.rma_case_id:
+            vals["rma_case_id"] = self.rma_case_id.id
+        return vals
+
     def _action_confirm(self):
         res = super()._action_confirm()
         for order in self.filtered("rma_case_id"):

@@ -1,0 +1,222 @@
+"""Every role, every screen, every state (X2, X3): the product as its users
+meet it in the web client, found from the database (menus, actions, views,
+buttons), not from a list written here. See screens.py for the walk."""
+
+from odoo import Command, fields
+
+from .common import RmaUnexCommon
+from .screens import SUMMARY, ScreenWalker, possible_visibility
+
+
+class ScreensCommon(RmaUnexCommon):
+    """Records in every state of every stateful model, for every role."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = cls._user("t_accountant", "account.group_account_invoice")
+        cls.roles = {
+            "FAE": cls.fae,
+            "sales": cls.sales,
+            "quality": cls.quality,
+            "RMA manager": cls.manager,
+            "warehouse": cls.warehouse,
+            "accounting": cls.accountant,
+        }
+        cls._quality_records()
+        cls._jobs()
+
+    @classmethod
+    def _quality_records(cls):
+        """NCR, CAPA, supplier claims, recalls and sample tests in the states
+        the demo data leaves out, made through their actions."""
+        env = cls.env
+        unit = env["rma.unex.unit"].search([("case_state", "=", "evaluation")], limit=1)
+        quality = env(user=cls.quality)
+        ncr = quality["rma.unex.ncr"].create(
+            {"description": "<p>Open NCR</p>", "unit_ids": [Command.set(unit.ids)]}
+        )
+        capa = quality["rma.unex.capa"].create(
+            {
+                "title": "Closed CAPA",
+                "ncr_ids": [Command.link(ncr.id)],
+                "why_1": "Cold joint",
+                "action_ids": [
+                    Command.create(
+                        {
+                            "description": "Reflow profile",
+                            "user_id": cls.quality.id,
+                            "date_due": fields.Date.today(),
+                        }
+                    )
+                ],
+            }
+        )
+        capa.action_ids.action_done()
+        capa.action_request_verification()
+        capa._verify_effectiveness("effective", "No failure in 3 months")
+        capa.action_close()
+        supplier = env["res.partner"].create({"name": "Original Factory"})
+        claims = quality["rma.unex.supplier.claim"].create(
+            [
+                {
+                    "supplier_id": supplier.id,
+                    "supplier_rma_ref": ref,
+                    "unit_ids": unit.ids,
+                }
+                for ref in ("F-DRAFT", "F-CLAIMED", "F-REJECTED", "F-RECOVERED")
+            ]
+        )
+        claims[1:].action_claim()
+        claims[2].action_reject()
+        claims[3].credit_note_id = cls._vendor_credit_note(supplier)
+        claims[3].action_register_credit()
+        product = env.ref("rma_unex.product_router_wifi7", raise_if_not_found=False)
+        product = product or unit.product_id
+        recalls = quality["rma.unex.recall"].create(
+            [
+                {"name": name, "product_ids": product.ids, "reason": "<p>PSU</p>"}
+                for name in ("Draft recall", "Done recall")
+            ]
+        )
+        lab = env["res.partner"].create({"name": "Test Lab"})
+        samples = quality["rma.unex.sample.test"].create(
+            [{"unit_id": unit.id, "lab_id": lab.id} for _i in range(2)]
+        )
+        samples[1]._record_result("Cracked solder ball under U3")
+        # a done recall, without launching it (that opens cases everywhere)
+        recalls[1].sudo()._rma_service_write({"state": "done"})
+
+    @classmethod
+    def _vendor_credit_note(cls, supplier):
+        credit = cls.env["account.move"].create(
+            {
+                "move_type": "in_refund",
+                "partner_id": supplier.id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create({"name": "Recovered repair", "price_unit": 80.0})
+                ],
+            }
+        )
+        credit.action_post()
+        return credit
+
+    @classmethod
+    def _jobs(cls):
+        """A background job in every state for every role (users see their own)."""
+        case = cls.env["rma.unex.case"].search([], limit=1)
+        Job = cls.env["rma.unex.job"]
+        for user in cls.roles.values():
+            for state, _label in Job._fields["state"].selection:
+                job = Job.with_user(user).sudo()._rma_queue("register", case, state)
+                job._rma_service_write({"state": state})
+
+
+class TestScreensByRole(ScreensCommon):
+    def test_records_in_every_state(self):
+        """The walk below meets every state of every stateful model: the models
+        with the guarded mixin, whose state field is named on the model."""
+        mixin = self.env.registry["rma.unex.guarded.mixin"]
+        stateful = [
+            Model
+            for Model in self.env.registry.values()
+            if not Model._abstract and issubclass(Model, mixin)
+        ]
+        self.assertGreaterEqual(len(stateful), 9)
+        for Model in stateful:
+            records = self.env[Model._name]
+            field = Model._fields[Model._rma_state_field]
+            for state, _label in field._description_selection(self.env):
+                with self.subTest(model=Model._name, state=state):
+                    self.assertTrue(records.search_count([(field.name, "=", state)]))
+
+    def _in_scope(self):
+        """After-Sales and its children, and every menu elsewhere whose
+        action is the addon's."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "rma_unex"), ("model", "like", "ir.actions.%")]
+        )
+        ours = {f"{d.model},{d.res_id}" for d in data}
+
+        def in_scope(xmlid, action):
+            return xmlid == "rma_unex.rma_unex_menu_root" or action in ours
+
+        return in_scope
+
+    def _transitions(self):
+        """{model: (button, record values) -> allowed?} for the header buttons
+        that take a lifecycle transition."""
+        Case = self.env["rma.unex.case"]
+
+        def case_allows(button, values):
+            transition = Case._button_transition(button)
+            if transition is None:
+                return None
+            return values.get("state") in Case._TRANSITIONS[transition][0]
+
+        return {"rma.unex.case": case_allows}
+
+    def _walk(self, role):
+        walker = ScreenWalker(
+            self.env(user=self.roles[role]), role, transitions=self._transitions()
+        )
+        menus = walker.walk(self._in_scope())
+        SUMMARY.append(
+            f"{role:<12} {len(menus):>3} menus {len(walker.screens):>4} screens "
+            f"{len(walker.records):>4} records {walker.buttons:>5} buttons "
+            f"{walker.reports:>4} prints {len(walker.failures):>3} failures"
+        )
+        self.assertTrue(menus, f"{role} sees no After-Sales menu")
+        self.assertFalse(walker.failures, "\n\n".join(walker.failures))
+
+    def test_screens_fae(self):
+        self._walk("FAE")
+
+    def test_screens_sales(self):
+        self._walk("sales")
+
+    def test_screens_quality(self):
+        self._walk("quality")
+
+    def test_screens_manager(self):
+        self._walk("RMA manager")
+
+    def test_screens_warehouse(self):
+        self._walk("warehouse")
+
+    def test_screens_accounting(self):
+        self._walk("accounting")
+
+
+class TestTransitionButtons(RmaUnexCommon):
+    """Each transition button is visible in exactly the states the lifecycle
+    table allows it (the form's ``invisible`` evaluated for every state)."""
+
+    def _header_buttons(self, model, user):
+        from lxml import etree
+
+        arch = self.env[model].with_user(user).get_views([(False, "form")])
+        root = etree.fromstring(arch["views"]["form"]["arch"])
+        return root.xpath("//header/button[@type='object']")
+
+    def test_case_buttons_follow_the_table(self):
+        Case = self.env["rma.unex.case"]
+        states = [s for s, _label in Case._fields["state"].selection]
+        seen = set()
+        visible = {}
+        for node in self._header_buttons("rma.unex.case", self.manager):
+            transition = Case._button_transition(node.get("name"))
+            if transition is None:
+                continue
+            seen.add(transition)
+            expr = node.get("invisible") or "False"
+            for state in states:
+                if possible_visibility(expr, "state", state, {}):
+                    visible.setdefault(transition, set()).add(state)
+        for transition, (sources, _target, _groups) in Case._TRANSITIONS.items():
+            if transition not in seen:
+                continue  # taken by documents (quotation, repairs), not a button
+            with self.subTest(transition=transition):
+                self.assertEqual(visible.get(transition, set()), set(sources))
+        self.assertGreaterEqual(len(seen), 12, "most transitions have a button")
