@@ -220,6 +220,15 @@ class RmaUnexCommon(TransactionCase):
         self.env.flush_all()
         self.env.cr.precommit.run()
 
+    def count_queries(self, func):
+        """SQL queries ``func`` issues, with the pending writes and tracking
+        it leaves flushed, as the end of a request would."""
+        self.flush_tracking()
+        before = self.env.cr.sql_log_count
+        func()
+        self.flush_tracking()
+        return self.env.cr.sql_log_count - before
+
     # Assertions ---------------------------------------------------------
 
     def snapshot(self, case):

@@ -232,11 +232,19 @@ class TestRmaNumber(RmaUnexCommon):
             other._rma_service_write({"name": numbers[0]})
             other.flush_recordset()
 
-    def test_p3_1_batch_authorisation_costs_the_same_per_case(self):
-        """Authorising many cases at once (numbers, receipts, e-mails) takes no
-        more queries per case than authorising two."""
+    # Queries each further case adds to a batch authorisation: its number
+    # comes from the same sequence update; its receipt, move, move line and
+    # announced serial are created with the others; its e-mail is rendered with
+    # the others. Measured: 19.
+    MARGINAL_AUTHORISATION_QUERIES = 20
 
-        def queries(count):
+    def test_p3_1_batch_authorisation_marginal_cost(self):
+        """Each case added to a batch authorisation (number, receipt, e-mail)
+        costs at most MARGINAL_AUTHORISATION_QUERIES more queries: a marginal
+        budget, (queries for 8 - queries for 2) / 6, not a ratio that any fixed
+        cost per case would pass."""
+
+        def authorise(count):
             cases = self.env["rma.unex.case"]
             for _i in range(count):
                 cases |= self.make_case(
@@ -247,17 +255,20 @@ class TestRmaNumber(RmaUnexCommon):
                     self.contact_a, "phone"
                 )
             self.flush_tracking()
-            before = self.env.cr.sql_log_count
-            cases.with_user(self.sales).action_authorise()
-            self.flush_tracking()
+            queries = self.count_queries(
+                lambda: cases.with_user(self.sales).action_authorise()
+            )
             self.assertEqual(set(cases.mapped("state")), {"authorised"})
             self.assertEqual(len(cases.picking_ids), count)
-            return self.env.cr.sql_log_count - before
+            return queries
 
-        queries(2)  # warm the caches
-        two, eight = queries(2), queries(8)
+        authorise(2)  # warm the caches
+        two, eight = authorise(2), authorise(8)
+        marginal = (eight - two) / 6
         self.assertLessEqual(
-            eight, 4 * two, f"2 cases: {two} queries, 8 cases: {eight}"
+            marginal,
+            self.MARGINAL_AUTHORISATION_QUERIES,
+            f"2 cases: {two} queries, 8 cases: {eight}: {marginal:.1f} per case",
         )
 
     def test_p3_1_number_cannot_be_edited_nor_the_case_deleted(self):
