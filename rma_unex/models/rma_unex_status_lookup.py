@@ -51,9 +51,9 @@ class RmaUnexStatusLookup(models.Model):
     def _find_unit(self, rma_number, identity):
         if not rma_number or not identity:
             return self.env["rma.unex.unit"]
-        case = self.env["rma.unex.case"].search(
-            [("name", "=ilike", rma_number)], limit=1
-        )
+        # the exact number, whatever its case and spaces: never a pattern
+        number = "".join(rma_number.split()).upper()
+        case = self.env["rma.unex.case"].search([("name", "=", number)], limit=1)
         if not case:
             return self.env["rma.unex.unit"]
         try:

@@ -205,6 +205,19 @@ class TestStatusLookup(RmaUnexCommon, HttpCase):
         text = self._ask(case.name, self.lot_2.name)
         self.assertIn("No RMA unit matches", text)
 
+    def test_m9_rma_number_matches_exactly(self):
+        """A pattern (``%``, ``_``) or a part of the number finds nothing; case
+        and surrounding or inner spaces do not matter."""
+        case = self.authorise(self.make_case(contact_id=self.contact_a.id))
+        prefix, serial = case.name.rsplit("-", 1)
+        for guess in (f"%{serial}", f"{prefix}-%", case.name.replace("0", "_"), serial):
+            with self.subTest(guess=guess):
+                text = self._ask(guess, self.lot.name)
+                self.assertNotIn("rma_status_result", text)
+                self.assertIn("No RMA unit matches", text)
+        spaced = f"  {case.name.lower().replace('-', ' - ')} "
+        self.assertIn("rma_status_result", self._ask(spaced, self.lot.name))
+
     def test_m9_guessing_is_throttled(self):
         case = self.authorise(self.make_case())
         for attempt in range(5):
