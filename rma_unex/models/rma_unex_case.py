@@ -318,7 +318,12 @@ class RmaUnexCase(models.Model):
     charges_agreement_user_id = fields.Many2one(
         "res.users", string="Agreement Recorded By", readonly=True, copy=False
     )
-    needs_charge_agreement = fields.Boolean(compute="_compute_needs_charge_agreement")
+    needs_charge_agreement = fields.Boolean(
+        compute="_compute_needs_charge_agreement",
+        store=True,
+        help="Some units may not be under warranty and the customer has not "
+        "agreed to potential charges yet (P2.4).",
+    )
     suspend_reason = fields.Text(readonly=True, copy=False, tracking=True)
     suspended_from_state = fields.Selection(
         [s for s in STATES if s[0] in SUSPENDABLE_STATES], readonly=True, copy=False

@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -6,6 +7,7 @@ from psycopg2 import IntegrityError
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import RmaUnexCommon
 
@@ -350,6 +352,29 @@ class TestSalesReview(RmaUnexCommon):
         self.assertFalse(case.needs_charge_agreement)
         case.with_user(self.sales).action_authorise()
         self.assertEqual(case.state, "authorised")
+
+    def test_p2_4_cases_ready_to_authorise_are_searchable(self):
+        """Sales finds the cases waiting for a charge agreement, and those
+        ready to authorise, with the search view's filters."""
+        self.deliver(self.lot, date=date.today() - timedelta(days=400))
+        self.deliver(self.lot_2, date=date.today() - timedelta(days=40))
+        waiting = self.make_case()
+        ready = self.make_case(lots=self.lot_2)
+        Case = self.env["rma.unex.case"].with_user(self.sales)
+        arch = Case.get_views([(False, "search")])["views"]["search"]["arch"]
+        filters = {
+            name: safe_eval(domain.replace("&#39;", "'"), {"uid": self.sales.id})
+            for name, domain in re.findall(
+                r'<filter name="(\w+)"[^>]* domain="([^"]+)"', arch
+            )
+        }
+        domain = [("id", "in", (waiting | ready).ids)]
+        self.assertEqual(Case.search(domain + filters["needs_agreement"]), waiting)
+        self.assertEqual(Case.search(domain + filters["ready_to_authorise"]), ready)
+        waiting.with_user(self.sales)._record_charge_agreement(self.contact_a, "phone")
+        self.assertEqual(
+            Case.search(domain + filters["ready_to_authorise"]), waiting | ready
+        )
 
     def test_m14_one_unit_rejected_the_others_go_on(self):
         case = self.make_case(lots=self.lot | self.lot_2)
