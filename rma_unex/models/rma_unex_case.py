@@ -241,7 +241,14 @@ class RmaUnexCase(models.Model):
         "quotation are sent back unrepaired or scrapped, as the customer chose (M5).",
     )
     # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
-    sale_order_ids = fields.One2many("sale.order", "rma_case_id", string="Sale Orders")
+    sale_order_ids = fields.One2many(
+        "sale.order",
+        "rma_case_id",
+        string="Sale Orders",
+        # those who may read sale orders (an FAE reads the case without them)
+        groups="sales_team.group_sale_salesman,account.group_account_invoice,"
+        "stock.group_stock_user",
+    )
     quotation_count = fields.Integer(compute="_compute_commercial_counts")
     sample_count = fields.Integer(
         string="Samples at a Lab",

@@ -233,6 +233,19 @@ class TestLogisticsAccess(RmaUnexCommon):
         with self.assertRaises(AccessError):
             self.pickings(case, "incoming").with_user(self.portal_a).read(["name"])
 
+    def test_p3_4_rma_transfers_read_with_all_their_fields(self):
+        """An integrator's client reads a record with all its fields (odoorpc's
+        default): an RMA receipt and return read so as every staff role that
+        can open them, repair counters of the transfer included."""
+        case = self.receive_and_evaluate(self.make_case())
+        pickings = case.picking_ids
+        for user in (self.fae, self.sales, self.quality, self.warehouse):
+            with self.subTest(user=user.login):
+                self.env.invalidate_all()  # nothing read before as superuser
+                values = pickings.with_user(user).read()
+                self.assertEqual({v["rma_case_id"][0] for v in values}, {case.id})
+                case.with_user(user).read()
+
     def test_receive_as_announced_is_for_the_warehouse(self):
         case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
         self.assertRefused(
