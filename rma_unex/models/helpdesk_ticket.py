@@ -195,28 +195,35 @@ class HelpdeskTicket(models.Model):
         }
         return [labels[f] for f, ok in required.items() if not ok]
 
-    def action_submit_tsr(self):
-        """Submit the request: checks P1.2 and P1.3, starts the 24 h clock (P1.5)."""
-        self._check_tsr_group()
+    def _check_tsr_complete(self, action):
+        """Refuse ``action`` on a request without what P1.2 and P1.3 need."""
         for ticket in self:
-            ticket._check_tsr_state(("draft",), _("submit"))
             missing = ticket._tsr_missing_fields()
             if missing:
                 raise UserError(
                     _(
-                        "%(ticket)s cannot be submitted yet; it lacks: %(fields)s.",
+                        "%(ticket)s cannot be %(action)s yet; it lacks: %(fields)s.",
                         ticket=ticket.display_name,
+                        action=action,
                         fields=", ".join(missing),
                     )
                 )
             if not ticket.disclaimer_date:
                 raise UserError(
                     _(
-                        "%(ticket)s cannot be submitted before the customer accepts "
+                        "%(ticket)s cannot be %(action)s before the customer accepts "
                         "the data disclaimer (P1.3).",
                         ticket=ticket.display_name,
+                        action=action,
                     )
                 )
+
+    def action_submit_tsr(self):
+        """Submit the request: checks P1.2 and P1.3, starts the 24 h clock (P1.5)."""
+        self._check_tsr_group()
+        for ticket in self:
+            ticket._check_tsr_state(("draft",), _("submit"))
+        self._check_tsr_complete(_("submitted"))
         now = fields.Datetime.now()
         self._rma_service_write({"tsr_state": "submitted", "tsr_submitted_date": now})
         self._start_response_clock(now)
@@ -250,6 +257,7 @@ class HelpdeskTicket(models.Model):
             ticket._check_tsr_state(("submitted",), _("escalate"))
             if not ticket.partner_id:
                 raise UserError(_("Set the customer before escalating to an RMA."))
+        self._check_tsr_complete(_("escalated"))
         cases = self.env["rma.unex.case"].create(
             [ticket._prepare_rma_case_vals() for ticket in self]
         )

@@ -53,6 +53,11 @@ class SaleOrder(models.Model):
                 )
         return error
 
+    def _can_be_edited_on_portal(self):
+        """The customer signs an RMA quotation as issued; its lines are not
+        theirs to change (sale_management's portal line and option routes)."""
+        return not self.rma_case_id and super()._can_be_edited_on_portal()
+
     def _prepare_invoice(self):
         vals = super()._prepare_invoice()
         if self.rma_case_id:
