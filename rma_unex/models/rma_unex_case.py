@@ -1399,6 +1399,10 @@ class RmaUnexCase(models.Model):
         order = (
             self.env["sale.order"].sudo().create(self._prepare_sale_order_vals(lines))
         )
+        # on the portal at once: the customer's quotations list it, the contact
+        # follows it (as a quotation sent by e-mail would be)
+        order.action_quotation_sent()
+        order.message_subscribe(partner_ids=(self.contact_id or self.partner_id).ids)
         self.message_post(
             body=_(
                 "Quotation %(order)s issued, valid until %(date)s.",

@@ -57,6 +57,35 @@ class TestRmaPortal(RmaUnexCommon, HttpCase):
         self.assertIn(cases[2].name, opened)
 
 
+class TestPortalOrders(RmaUnexCommon, HttpCase):
+    """X2, P4.4: the customer's RMA quotations and fee orders are among their
+    quotations and orders on the portal, not only behind the RMA page."""
+
+    def test_p4_4_rma_quotation_in_my_quotes_then_my_orders(self):
+        case = self.receive_and_evaluate(self.make_case(contact_id=self.contact_a.id))
+        other = self.receive_and_evaluate(
+            self.make_case(partner=self.customer_b, lots=self.lot_2)
+        )
+        for each in (case, other):
+            self.analyse(each.unit_ids)
+            self.decide(each.unit_ids, "paid_repair")
+            each.with_user(self.sales).action_send_quotation()
+        order = case.sale_order_ids
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        quotes = self.url_open("/my/quotes").text
+        self.assertIn(order.name, quotes)
+        self.assertNotIn(other.sale_order_ids.name, quotes)
+        self.assertIn(str(self.contact_a.id), str(order.message_partner_ids.ids))
+        order.client_order_ref = "PO-77"
+        case.with_user(self.sales).action_confirm_quotation()
+        orders = self.url_open("/my/orders").text
+        self.assertIn(order.name, orders)
+        self.assertNotIn(other.sale_order_ids.name, orders)
+        page = self.url_open(f"/my/orders/{order.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(case.name, page.text)
+
+
 class TestSupportRequestForm(RmaUnexCommon, HttpCase):
     """P1 on the portal: the request form validates everything or creates nothing."""
 

@@ -200,7 +200,7 @@ class TestQuotation(WorkshopCommon):
             self.assertIn("expired", str(err))
             with self.assertRaisesRegex(UserError, "expired"):
                 order.action_confirm()
-        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.state, "sent")  # issued, not confirmed
 
     def test_p4_5_cron_sends_the_case_back_with_an_activity(self):
         with freeze_time("2026-06-01"):
@@ -541,7 +541,7 @@ class TestPortalQuotation(WorkshopCommon, HttpCase):
         result = self._accept(order)
         self.assertIn("expired", result.get("error", ""))
         order.invalidate_recordset()
-        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.state, "sent")  # issued, not confirmed
         self.assertEqual(case.state, "quoted")
 
 
