@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -190,3 +191,12 @@ class ResCompany(models.Model):
             company.rma_shipping_instructions_display = (
                 standard if is_html_empty(own) else own
             )
+
+    def _rma_local_date(self, when):
+        """The company's calendar day of ``when`` (a UTC datetime): warranty
+        and authorisation days are the company's days, whoever looks (P4.1)."""
+        self.ensure_one()
+        if not when:
+            return False
+        tz = self.partner_id.tz or self.resource_calendar_id.tz or "UTC"
+        return pytz.utc.localize(when).astimezone(pytz.timezone(tz)).date()

@@ -376,7 +376,7 @@ class RmaUnexCase(models.Model):
     def _compute_authorisation_valid_until(self):
         for case in self:
             case.authorisation_valid_until = case.date_authorised and (
-                case.date_authorised.date()
+                case.company_id._rma_local_date(case.date_authorised)
                 + relativedelta(days=case.company_id.rma_authorisation_days)
             )
 

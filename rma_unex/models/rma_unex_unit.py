@@ -393,10 +393,10 @@ class RmaUnexUnit(models.Model):
     # ------------------------------------------------------------------
 
     def _warranty_reference_date(self):
-        """Warranty is judged on the day the customer applied for the RMA."""
+        """Warranty is judged on the company's day the customer applied."""
         self.ensure_one()
         when = self.case_id.date_applied or fields.Datetime.now()
-        return fields.Date.context_today(self, when)
+        return self.case_id.company_id._rma_local_date(when)
 
     def _lookup_warranty(self):
         """Look up and store the warranty of these units, in one batch."""

@@ -53,7 +53,7 @@ class RmaUnexWarranty(models.AbstractModel):
 
     @api.model
     def _original_deliveries(self, lots):
-        """{lot id: (date, sale line, description)} of the latest customer
+        """{lot id: (datetime, sale line, description)} of the latest customer
         delivery of each serial that was not itself an RMA return shipment."""
         result = {}
         latest = self.env["stock.move.line"]._rma_latest_customer_deliveries(lots)
@@ -62,7 +62,7 @@ class RmaUnexWarranty(models.AbstractModel):
             reference = line.picking_id.name or line.reference
             if sale_line:
                 reference = f"{reference} ({sale_line.order_id.name})"
-            result[lot.id] = (line.date.date(), sale_line, reference)
+            result[lot.id] = (line.date, sale_line, reference)
         return result
 
     @api.model
@@ -100,7 +100,7 @@ class RmaUnexWarranty(models.AbstractModel):
 
     @api.model
     def _latest_sales(self, units):
-        """{(commercial partner id, product id): (date, sale line, description)}."""
+        """{(commercial partner id, product id): (datetime, sale line, description)}."""
         if not units:
             return {}
         partners = units.case_id.partner_id.commercial_partner_id
@@ -121,7 +121,7 @@ class RmaUnexWarranty(models.AbstractModel):
         result = {}
         for line in sale_lines:
             order = line.order_id
-            start = (order.effective_date or order.date_order).date()
+            start = order.effective_date or order.date_order
             key = (order.partner_id.commercial_partner_id.id, line.product_id.id)
             if key not in result or start > result[key][0]:
                 result[key] = (
@@ -144,24 +144,25 @@ class RmaUnexWarranty(models.AbstractModel):
         came_back_before = previous.filtered(lambda u: u.lot_id == unit.lot_id)
 
         if unit.lot_id.id in deliveries:
-            start, sale_line, reference = deliveries[unit.lot_id.id]
+            delivered, sale_line, reference = deliveries[unit.lot_id.id]
+            start = company._rma_local_date(delivered)
             end = start + relativedelta(days=days)
             source = _("Delivery %(ref)s", ref=reference)
         elif not shipped_before:
             key = (unit.case_id.partner_id.commercial_partner_id.id, unit.product_id.id)
             if key in sales:
-                start, sale_line, source = sales[key]
+                sold, sale_line, source = sales[key]
+                start = company._rma_local_date(sold)
                 end = start + relativedelta(days=days)
 
         if shipped_before:
             # M3 / M4: covered until the later of the original end and the
             # repair warranty after the last return shipment of this serial.
             last = shipped_before[0]
-            repair_end = last.date_shipped.date() + relativedelta(
-                days=company.rma_repair_warranty_days
-            )
+            shipped = company._rma_local_date(last.date_shipped)
+            repair_end = shipped + relativedelta(days=company.rma_repair_warranty_days)
             inherited_end = last.warranty_end_date or repair_end
-            start = start or last.warranty_start_date or last.date_shipped.date()
+            start = start or last.warranty_start_date or shipped
             sale_line = sale_line or last.warranty_sale_line_id
             end = max(d for d in (end, inherited_end, repair_end) if d)
             if last.lot_id and last.lot_id != unit.lot_id:

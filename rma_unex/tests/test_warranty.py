@@ -18,6 +18,33 @@ class TestWarranty(RmaUnexCommon):
         ):
             return self.make_case(**kwargs)
 
+    def test_p4_1_warranty_days_are_the_companys_days(self):
+        """One rule for the days of a warranty, whoever looks: the company's
+        timezone. A delivery at 23:30 in San Francisco (07:30 the next day in
+        UTC) starts the warranty that day; an application at 23:30 on its last
+        day is in warranty, at 00:30 the next day it is not; a user in Taipei
+        (already the next day) sees the same."""
+        self.company.partner_id.tz = "America/Los_Angeles"
+        self.sales.tz = "Asia/Taipei"
+        self.deliver(self.lot, date=date(2026, 3, 1))
+        lines = self.env["stock.move.line"].search([("lot_id", "=", self.lot.id)])
+        lines.date = datetime(2026, 3, 2, 7, 30)  # 23:30 on 1 March, local
+        last_day = datetime(2026, 5, 31, 6, 30)  # 23:30 on 30 May, local
+        for applied, status in (
+            (last_day, "in_warranty"),
+            (last_day + timedelta(hours=1), "expired"),
+        ):
+            with self.subTest(applied=applied):
+                with freeze_time(applied):
+                    case = self.make_case()
+                unit = case.unit_ids
+                self.assertEqual(unit.warranty_start_date, date(2026, 3, 1))
+                self.assertEqual(unit.warranty_end_date, date(2026, 5, 30))
+                self.assertEqual(unit.warranty_status, status)
+                unit.with_user(self.sales).action_verify_warranty()
+                self.assertEqual(unit.warranty_status, status)
+                case.unlink()
+
     def test_p4_1_found_by_serial(self):
         order = self.deliver(self.lot, date=DELIVERED)
         unit = self.case_on(DELIVERED + timedelta(days=40)).unit_ids
