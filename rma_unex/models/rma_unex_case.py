@@ -230,6 +230,12 @@ class RmaUnexCase(models.Model):
     has_repeat_return = fields.Boolean(
         compute="_compute_has_repeat_return", store=True, string="Repeat Return"
     )
+    has_serial_mismatch = fields.Boolean(
+        compute="_compute_has_serial_mismatch",
+        store=True,
+        string="Serial of Another Customer",
+        groups=STAFF,
+    )
     # M5: what happens to units whose quotation lapses, chosen at request time.
     custody_choice = fields.Selection(
         [("return", "Return unrepaired"), ("scrap", "Scrap")],
@@ -441,6 +447,13 @@ class RmaUnexCase(models.Model):
     def _compute_has_repeat_return(self):
         for case in self:
             case.has_repeat_return = any(case.unit_ids.mapped("is_repeat_return"))
+
+    @api.depends("unit_ids.serial_customer_mismatch")
+    def _compute_has_serial_mismatch(self):
+        for case in self:
+            case.has_serial_mismatch = any(
+                case.unit_ids.mapped("serial_customer_mismatch")
+            )
 
     @api.depends("is_recall", "unit_ids.warranty_status", "unit_ids.is_rejected")
     def _compute_freight_payers(self):

@@ -51,6 +51,8 @@ class RmaUnexUnit(models.Model):
             "warranty_verified_date",
             "is_repeat_return",
             "previous_unit_id",
+            "serial_customer_mismatch",
+            "serial_delivered_to_id",
             "cid_type",
             "cid_note",
             "cid_user_id",
@@ -154,6 +156,22 @@ class RmaUnexUnit(models.Model):
     previous_unit_id = fields.Many2one(
         "rma.unex.unit",
         string="Earlier RMA Unit",
+        readonly=True,
+        copy=False,
+        groups=STAFF,
+    )
+    serial_customer_mismatch = fields.Boolean(
+        string="Serial of Another Customer",
+        readonly=True,
+        copy=False,
+        groups=STAFF,
+        help="The serial was delivered to another customer: its warranty and "
+        "repair history are not used; sales checks how this customer came to "
+        "hold it (P4.1).",
+    )
+    serial_delivered_to_id = fields.Many2one(
+        "res.partner",
+        string="Serial Delivered To",
         readonly=True,
         copy=False,
         groups=STAFF,

@@ -21,6 +21,10 @@ class RmaUnexWarranty(models.AbstractModel):
     batch size: one search per source (original deliveries, earlier RMA units,
     sale lines) for all units together, then plain Python per unit.
 
+    A serial delivered to another customer, or returned by one, gives this
+    customer nothing of theirs: those sources are set aside and the unit is
+    flagged for sales (X2).
+
     Order of the sources for a unit's serial (a MAC is resolved to its serial
     when the unit is created):
     1. earlier RMA units that shipped this serial back to the customer: the
@@ -41,20 +45,60 @@ class RmaUnexWarranty(models.AbstractModel):
         lots = units.lot_id
         deliveries = self._original_deliveries(lots)
         earlier = self._earlier_units(lots, units)
+        own = {unit.id: self._own_sources(unit, deliveries, earlier) for unit in units}
         without_serial_source = units.filtered(
-            lambda u: u.lot_id.id not in deliveries and u.lot_id.id not in earlier
+            lambda u: not own[u.id][0] and not own[u.id][1]
         )
         sales = self._latest_sales(without_serial_source)
+        results = {}
+        for unit in units:
+            delivery, previous = own[unit.id]
+            results[unit.id] = self._evaluate(unit, delivery, previous, sales)
+            foreign = deliveries.get(unit.lot_id.id)
+            if foreign and not delivery:
+                results[unit.id].update(self._foreign_serial(foreign))
+            else:
+                results[unit.id].update(
+                    serial_customer_mismatch=False, serial_delivered_to_id=False
+                )
+        return results
+
+    @api.model
+    def _own_sources(self, unit, deliveries, earlier):
+        """(delivery, earlier units) of the unit's serial that belong to the
+        unit's customer: another customer's give them nothing."""
+        customer = unit.case_id.partner_id.commercial_partner_id
+        delivery = deliveries.get(unit.lot_id.id)
+        if delivery and delivery[3] != customer:
+            delivery = None
+        previous = earlier.get(unit.lot_id.id, self.env["rma.unex.unit"]).filtered(
+            lambda u: u.partner_id.commercial_partner_id == customer
+        )
+        return delivery, previous
+
+    @api.model
+    def _foreign_serial(self, delivery):
+        """The flag and the staff's note of a serial delivered elsewhere."""
+        delivered, _sale_line, reference, customer = delivery
         return {
-            unit.id: self._evaluate(unit, deliveries, earlier, sales) for unit in units
+            "serial_customer_mismatch": True,
+            "serial_delivered_to_id": customer.id,
+            "warranty_source": _(
+                "Serial delivered to another customer, %(customer)s (%(ref)s, "
+                "%(date)s): its warranty is not used",
+                customer=customer.display_name,
+                ref=reference,
+                date=delivered.date(),
+            ),
         }
 
     # Sources -------------------------------------------------------------
 
     @api.model
     def _original_deliveries(self, lots):
-        """{lot id: (datetime, sale line, description)} of the latest customer
-        delivery of each serial that was not itself an RMA return shipment."""
+        """{lot id: (datetime, sale line, description, customer)} of the latest
+        customer delivery of each serial that was not itself an RMA return
+        shipment; the customer is the commercial partner it went to."""
         result = {}
         latest = self.env["stock.move.line"]._rma_latest_customer_deliveries(lots)
         for lot, line in latest.items():
@@ -62,7 +106,17 @@ class RmaUnexWarranty(models.AbstractModel):
             reference = line.picking_id.name or line.reference
             if sale_line:
                 reference = f"{reference} ({sale_line.order_id.name})"
-            result[lot.id] = (line.date, sale_line, reference)
+            partner = (
+                sale_line.order_id.partner_id
+                or line.picking_partner_id
+                or line.move_id.partner_id
+            )
+            result[lot.id] = (
+                line.date,
+                sale_line,
+                reference,
+                partner.commercial_partner_id,
+            )
         return result
 
     @api.model
@@ -134,17 +188,17 @@ class RmaUnexWarranty(models.AbstractModel):
     # Evaluation ----------------------------------------------------------
 
     @api.model
-    def _evaluate(self, unit, deliveries, earlier, sales):
+    def _evaluate(self, unit, delivery, previous, sales):
+        """The warranty of ``unit`` from its own delivery and earlier units."""
         company = unit.case_id.company_id
         days = unit.product_id.product_tmpl_id._rma_warranty_days(company)
         start = end = sale_line = False
         source = _("No delivery or sale found")
-        previous = earlier.get(unit.lot_id.id, self.env["rma.unex.unit"])
         shipped_before = previous.filtered(lambda u: u.shipped_lot_id == unit.lot_id)
         came_back_before = previous.filtered(lambda u: u.lot_id == unit.lot_id)
 
-        if unit.lot_id.id in deliveries:
-            delivered, sale_line, reference = deliveries[unit.lot_id.id]
+        if delivery:
+            delivered, sale_line, reference, _customer = delivery
             start = company._rma_local_date(delivered)
             end = start + relativedelta(days=days)
             source = _("Delivery %(ref)s", ref=reference)

@@ -33,6 +33,20 @@ class TestRmaPortal(RmaUnexCommon, HttpCase):
             self.assertEqual(guessed.status_code, 404, path)
             self.assertNotIn(other.name, guessed.text)
 
+    def test_x2_serial_of_another_customer_shows_nothing_of_theirs(self):
+        """A customer returns a serial delivered to another customer: their RMA
+        page tells nothing of that customer, their delivery or their sale."""
+        order = self.deliver(self.lot, partner=self.customer_b)
+        case = self.make_case(contact_id=self.contact_a.id)
+        self.assertTrue(case.unit_ids.serial_customer_mismatch)
+        self.authorise(case)
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        page = self.url_open(f"/my/rmas/{case.id}").text
+        self.assertIn(case.name, page)
+        for secret in (self.customer_b.name, order.name, order.picking_ids.name):
+            with self.subTest(secret=secret):
+                self.assertNotIn(secret, page)
+
     def test_x2_shared_link_with_token_works_without_login(self):
         case = self.authorise(self.make_case())
         anonymous = self.url_open(f"/my/rmas/{case.id}", allow_redirects=False)

@@ -193,6 +193,38 @@ class TestWarranty(RmaUnexCommon):
         after = self.case_on(shipped_on + timedelta(days=91)).unit_ids
         self.assertEqual(after.warranty_status, "expired")
 
+    def test_p4_1_serial_of_another_customer_is_flagged_not_used(self):
+        """A serial delivered to another customer, and repaired for them, gives
+        this customer neither that delivery's warranty nor the repair's: the
+        unit and the case are flagged for sales, whom the serial went to."""
+        self.deliver(self.lot, partner=self.customer_b, date=DELIVERED)
+        shipped_on = DELIVERED + timedelta(days=80)
+        earlier = self._ship_earlier(self.lot, self.lot, shipped_on)
+        earlier.partner_id = self.customer_b
+        unit = self.case_on(DELIVERED + timedelta(days=100)).unit_ids
+        self.assertEqual(unit.warranty_status, "unknown")
+        self.assertFalse(unit.warranty_start_date)
+        self.assertFalse(unit.is_repeat_return)
+        self.assertFalse(unit.previous_unit_id)
+        self.assertTrue(unit.serial_customer_mismatch)
+        self.assertEqual(unit.serial_delivered_to_id, self.customer_b)
+        self.assertIn(self.customer_b.name, unit.warranty_source)
+        self.assertTrue(unit.case_id.has_serial_mismatch)
+        self.assertTrue(unit.case_id.needs_charge_agreement)
+        # the customer's own sale of the product is their warranty
+        self.deliver(self.lot_2, date=DELIVERED + timedelta(days=30))
+        unit.with_user(self.sales).action_verify_warranty()
+        self.assertEqual(unit.warranty_status, "in_warranty")
+        self.assertEqual(unit.warranty_start_date, DELIVERED + timedelta(days=30))
+        self.assertTrue(unit.serial_customer_mismatch)
+        # the other customer, whose serial it is, gets their warranty
+        own = self.case_on(DELIVERED + timedelta(days=100), partner=self.customer_b)
+        self.assertFalse(own.unit_ids.serial_customer_mismatch)
+        self.assertTrue(own.unit_ids.is_repeat_return)
+        for field in ("serial_customer_mismatch", "serial_delivered_to_id"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                unit.with_user(self.portal_a).read([field])
+
     def test_m4_replacement_serial_takes_over_the_warranty(self):
         self.product.rma_warranty_days = 365
         self.deliver(self.lot, date=DELIVERED)
