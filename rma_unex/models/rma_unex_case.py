@@ -81,6 +81,10 @@ class RmaUnexCase(models.Model):
         "pass_qc": (("qc",), "ready", (GROUP_QUALITY,)),
         "fail_qc": (("qc",), "repair", (GROUP_QUALITY,)),
         "ship": (("ready",), "shipped", (GROUP_USER, GROUP_STOCK)),
+        # the standard Return of a receipt (a box received by mistake goes
+        # back) or of a return shipment (the carrier brought it back)
+        "send_back": (("received",), "authorised", (GROUP_USER, GROUP_STOCK)),
+        "shipment_back": (("shipped",), "ready", (GROUP_USER, GROUP_STOCK)),
         "close": (("shipped", "ready"), "closed", (GROUP_SALES,)),
         "suspend": (SUSPENDABLE_STATES, "suspended", (GROUP_SALES, GROUP_QUALITY)),
         "resume": (("suspended",), None, (GROUP_SALES, GROUP_QUALITY)),
@@ -680,6 +684,8 @@ class RmaUnexCase(models.Model):
             "pass_qc": _("Pass QC"),
             "fail_qc": _("Fail QC"),
             "ship": _("Ship"),
+            "send_back": _("Send the goods back"),
+            "shipment_back": _("Take back a returned shipment"),
             "close": _("Close"),
             "suspend": _("Suspend"),
             "resume": _("Resume"),
@@ -1068,6 +1074,8 @@ class RmaUnexCase(models.Model):
             warehouse.rma_location_id
             and warehouse.rma_unex_in_type_id
             and warehouse.rma_unex_out_type_id
+            and warehouse.rma_unex_in_return_type_id
+            and warehouse.rma_unex_out_return_type_id
         ):
             # sudo: the operation types are set up once, by whoever needs them.
             warehouse.sudo()._rma_unex_setup()
@@ -1116,9 +1124,9 @@ class RmaUnexCase(models.Model):
             )
         return numbers
 
-    def _create_receipts(self):
-        """The inbound receipts of the authorised units, announced by serial:
-        one per case, created together."""
+    def _create_receipts(self, units=None):
+        """The inbound receipts of the authorised units (or of ``units``),
+        announced by serial: one per case, created together."""
         customers = self.env.ref("stock.stock_location_customers")
         warehouses = {}
         vals_list = []
@@ -1126,12 +1134,15 @@ class RmaUnexCase(models.Model):
             if case.company_id not in warehouses:
                 warehouses[case.company_id] = case._rma_warehouse()
             warehouse = warehouses[case.company_id]
+            expected = case._active_units()
+            if units is not None:
+                expected &= units
             vals_list.append(
                 case._prepare_picking_vals(
                     warehouse.rma_unex_in_type_id,
                     customers,
                     warehouse.rma_location_id,
-                    case._active_units(),
+                    expected,
                 )
             )
         # sudo: sales staff authorise; creating the warehouse's transfer is part
@@ -1144,14 +1155,19 @@ class RmaUnexCase(models.Model):
     def _units_to_ship(self):
         return self._active_units().filtered(lambda u: u._ships_back())
 
-    def _create_return_shipment(self):
-        """The delivery back to the customer: repaired or checked units from
-        the RMA location, replacements from stock."""
+    def _create_return_shipment(self, units=None):
+        """The delivery back to the customer of the units to ship (or of
+        ``units``): repaired or checked units from the RMA location, new
+        replacements from stock."""
         self.ensure_one()
         warehouse = self._rma_warehouse()
         customers = self.env.ref("stock.stock_location_customers")
-        units = self._units_to_ship().filtered(lambda u: not u.date_shipped)
-        replaced = units.filtered(lambda u: u.disposition == "free_replacement")
+        to_ship = self._units_to_ship().filtered(lambda u: not u.date_shipped)
+        units = to_ship if units is None else to_ship & units
+        # a replacement the carrier brought back is in the RMA location
+        replaced = units.filtered(
+            lambda u: u.disposition == "free_replacement" and not u.shipped_lot_id
+        )
         pickings = self.env["stock.picking"]
         for source, group in (
             (warehouse.rma_location_id, units - replaced),
@@ -1267,6 +1283,71 @@ class RmaUnexCase(models.Model):
                     )
                 )
 
+    def _check_can_send_back_goods(self):
+        """A box goes back while the case waits for the goods or has just
+        received them; once evaluation started, the units are decided on."""
+        for case in self:
+            if case.state not in ("authorised", "received"):
+                raise UserError(
+                    _(
+                        "%(case)s is %(state)s: its units stay until they are "
+                        "decided on; to send them back as they are, decide "
+                        "“Return unrepaired”.",
+                        case=case.display_name,
+                        state=case._state_label(case.state),
+                    )
+                )
+
+    def _check_can_take_back_shipment(self):
+        """A return shipment comes back before the case is closed."""
+        for case in self:
+            if case.state not in ("ready", "shipped"):
+                raise UserError(
+                    _(
+                        "%(case)s is %(state)s: a returned shipment is taken back "
+                        "while the case is ready to ship or shipped.",
+                        case=case.display_name,
+                        state=case._state_label(case.state),
+                    )
+                )
+
+    def _register_sent_back(self, picking, moves):
+        """A box received by mistake went back: its units are no longer here,
+        the case waits for the right goods on a new receipt (P3.4)."""
+        units = moves.rma_unit_id
+        units._rma_service_write({"date_received": False, "received_lot_id": False})
+        for case in self:
+            case_units = units.filtered(lambda u, c=case: u.case_id == c)
+            if case.state == "received":
+                case._apply_system_transition("send_back")
+            case._create_receipts(case_units)
+            case.message_post(
+                body=_(
+                    "%(picking)s sent %(units)s back to the customer; a new receipt "
+                    "waits for the right goods.",
+                    picking=picking._get_html_link(),
+                    units=", ".join(case_units.mapped("display_name")),
+                )
+            )
+
+    def _register_shipment_back(self, picking, moves):
+        """The carrier brought a return shipment back: the units are here
+        again, ready to ship on a new return shipment (P6.3)."""
+        units = moves.rma_unit_id
+        units._rma_service_write({"date_shipped": False})
+        for case in self:
+            case_units = units.filtered(lambda u, c=case: u.case_id == c)
+            if case.state == "shipped":
+                case._apply_system_transition("shipment_back")
+            case._create_return_shipment(case_units)
+            case.message_post(
+                body=_(
+                    "%(picking)s brought %(units)s back: ship them again.",
+                    picking=picking._get_html_link(),
+                    units=", ".join(case_units.mapped("display_name")),
+                )
+            )
+
     def _check_can_ship_units(self, units):
         """Nothing repaired leaves before it has passed QC (P6.1)."""
         not_passed = units.filtered(lambda u: u._needs_qc() and u.qc_result != "pass")
@@ -1327,7 +1408,11 @@ class RmaUnexCase(models.Model):
     def _validate_open_pickings(self, code):
         self._check_rma_groups((GROUP_STOCK,), _("Validate RMA transfers"))
         pickings = self.picking_ids.filtered(
-            lambda p: p.picking_type_code == code and p.state not in ("done", "cancel")
+            lambda p: (
+                p.picking_type_code == code
+                and p.state not in ("done", "cancel")
+                and not p.picking_type_id.rma_unex_return_of
+            )
         )
         if not pickings:
             raise UserError(_("There is no open transfer to validate."))

@@ -49,7 +49,12 @@ class StockPicking(models.Model):
                         picking=picking.display_name,
                     )
                 )
-            if picking.picking_type_code == "incoming":
+            taken_back = picking.picking_type_id.rma_unex_return_of
+            if taken_back == "receipt":
+                case._check_can_send_back_goods()
+            elif taken_back == "shipment":
+                case._check_can_take_back_shipment()
+            elif picking.picking_type_code == "incoming":
                 case._check_can_receive_goods()
             elif not picking.rma_advance:
                 case._check_can_ship_units(picking.move_ids.rma_unit_id)
@@ -59,12 +64,18 @@ class StockPicking(models.Model):
             moves = picking.move_ids.filtered(
                 lambda m: m.state == "done" and m.rma_unit_id
             )
-            if picking.picking_type_code == "incoming":
-                picking.rma_case_id._register_receipt(moves)
+            case = picking.rma_case_id
+            taken_back = picking.picking_type_id.rma_unex_return_of
+            if taken_back == "receipt":
+                case._register_sent_back(picking, moves)
+            elif taken_back == "shipment":
+                case._register_shipment_back(picking, moves)
+            elif picking.picking_type_code == "incoming":
+                case._register_receipt(moves)
             elif picking.rma_advance:
-                picking.rma_case_id._register_advance_shipment(moves)
+                case._register_advance_shipment(moves)
             else:
-                picking.rma_case_id._register_return_shipment(moves)
+                case._register_return_shipment(moves)
 
     def _rma_announce_lots(self):
         """Put each unit's known serial on its move line, so the warehouse only
@@ -86,6 +97,7 @@ class StockPicking(models.Model):
             if self.rma_advance or (
                 unit.disposition == "free_replacement"
                 and self.picking_type_code == "outgoing"
+                and not unit.shipped_lot_id
             ):
                 continue  # a replacement: the serial stock reserves, or the one scanned
             lot = unit.shipped_lot_id or unit.received_lot_id or unit.lot_id

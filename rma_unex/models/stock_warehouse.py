@@ -29,6 +29,18 @@ class StockWarehouse(models.Model):
     rma_unex_out_type_id = fields.Many2one(
         "stock.picking.type", string="RMA Return Type", check_company=True
     )
+    rma_unex_in_return_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="RMA Send-back Type",
+        check_company=True,
+        help="Returns of RMA receipts: a box received by mistake goes back.",
+    )
+    rma_unex_out_return_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="RMA Returned Shipment Type",
+        check_company=True,
+        help="Returns of RMA return shipments: the carrier brings one back.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -91,6 +103,55 @@ class StockWarehouse(models.Model):
                 ).id
             if vals:
                 warehouse.write(vals)
+            warehouse._rma_unex_setup_return_types(location_id, customers.id)
+
+    def _rma_unex_setup_return_types(self, location_id, customers_id):
+        """The types the standard Return of RMA receipts and return shipments
+        takes (the same type again would be refused or ship twice)."""
+        self.ensure_one()
+        vals = {}
+        if not self.rma_unex_in_return_type_id:
+            vals["rma_unex_in_return_type_id"] = (
+                self.env["stock.picking.type"]
+                .create(
+                    dict(
+                        self._rma_picking_type_vals(
+                            "outgoing",
+                            _("RMA Send-backs"),
+                            "RMA-BACK",
+                            location_id,
+                            customers_id,
+                        ),
+                        rma_unex_return_of="receipt",
+                    )
+                )
+                .id
+            )
+        if not self.rma_unex_out_return_type_id:
+            vals["rma_unex_out_return_type_id"] = (
+                self.env["stock.picking.type"]
+                .create(
+                    dict(
+                        self._rma_picking_type_vals(
+                            "incoming",
+                            _("RMA Returned Shipments"),
+                            "RMA-RET",
+                            customers_id,
+                            location_id,
+                        ),
+                        rma_unex_return_of="shipment",
+                    )
+                )
+                .id
+            )
+        if vals:
+            self.write(vals)
+        self.rma_unex_in_type_id.return_picking_type_id = (
+            self.rma_unex_in_return_type_id
+        )
+        self.rma_unex_out_type_id.return_picking_type_id = (
+            self.rma_unex_out_return_type_id
+        )
 
     def _rma_picking_type_vals(self, code, name, prefix, source_id, dest_id):
         self.ensure_one()

@@ -95,6 +95,89 @@ class TestShipments(RmaUnexCommon):
         self.assertEqual(unit.shipped_lot_id, self.lot)
         self.assertTrue(unit.date_shipped)
 
+    def _standard_return(self, picking, user=None):
+        """The standard Return button of a done transfer, for all its moves."""
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_user(user or self.warehouse)
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
+        for line in wizard.product_return_moves:
+            line.quantity = line.move_id.quantity
+        action = wizard.action_create_returns()
+        return self.env["stock.picking"].browse(action["res_id"])
+
+    def test_p3_4_wrong_box_goes_back_through_the_standard_return(self):
+        """A box received by mistake goes back with the standard Return of its
+        receipt: an RMA send-back to the customer, which the case reflects (its
+        units are no longer here, it waits for the right goods on a new
+        receipt)."""
+        case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
+        receipt = self.pickings(case, "incoming")
+        self.validate(receipt)
+        self.assertEqual(case.state, "received")
+        send_back = self._standard_return(receipt)
+        warehouse = receipt.picking_type_id.warehouse_id
+        self.assertEqual(send_back.picking_type_id.code, "outgoing")
+        self.assertEqual(
+            receipt.picking_type_id.return_picking_type_id, send_back.picking_type_id
+        )
+        self.assertEqual(send_back.location_id, warehouse.rma_location_id)
+        self.assertEqual(send_back.rma_case_id, case)
+        self.assertEqual(send_back.move_ids.rma_unit_id, case.unit_ids)
+        self.validate(send_back)
+        self.assertEqual(send_back.state, "done")
+        self.assertEqual(case.state, "authorised")
+        self.assertFalse(any(case.unit_ids.mapped("date_received")))
+        self.assertEqual(case.receipt_state, "none")
+        waiting = self.pickings(case, "incoming").filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        self.assertEqual(waiting.move_ids.rma_unit_id, case.unit_ids)
+        self.assertEqual(waiting.move_ids.move_line_ids.lot_id, self.lot | self.lot_2)
+        self.assertTrue(
+            case.message_ids.filtered(lambda m: send_back.name in (m.body or ""))
+        )
+        self.validate(waiting)
+        self.assertEqual(case.state, "received")
+
+    def test_p3_4_no_send_back_once_evaluation_started(self):
+        case = self.receive_and_evaluate(self.make_case())
+        send_back = self._standard_return(self.pickings(case, "incoming"))
+        err = self.assertRefused(UserError, lambda: self.validate(send_back), case)
+        self.assertIn("Return unrepaired", str(err))
+        self.assertNotEqual(send_back.state, "done")
+        self.assertTrue(case.unit_ids.date_received)
+
+    def test_p6_3_undeliverable_return_shipment_comes_back(self):
+        """A return shipment the carrier brings back is taken back with the
+        standard Return: the units are here again, the case is ready to ship
+        them on a new return shipment of the same serials."""
+        case = self.authorise(self.make_case())
+        self.validate(self.pickings(case, "incoming"))
+        self.put_in_state(case, "qc")
+        case.unit_ids.with_user(self.quality).action_qc_pass()
+        case.with_user(self.quality).action_pass_qc()
+        shipment = self.pickings(case, "outgoing")
+        self.validate(shipment)
+        self.assertEqual(case.state, "shipped")
+        bounced = self._standard_return(shipment)
+        self.assertEqual(bounced.picking_type_id.code, "incoming")
+        self.assertEqual(
+            bounced.location_dest_id,
+            shipment.picking_type_id.warehouse_id.rma_location_id,
+        )
+        self.validate(bounced)
+        self.assertEqual(case.state, "ready")
+        self.assertFalse(case.unit_ids.date_shipped)
+        again = self.pickings(case, "outgoing").filtered(
+            lambda p: p.state not in ("done", "cancel") and p != bounced
+        )
+        self.assertEqual(again.move_ids.move_line_ids.lot_id, self.lot)
+        self.validate(again)
+        self.assertEqual(case.state, "shipped")
+
     def test_p3_1_box_without_valid_rma_number_is_refused(self):
         warehouse = self.env["stock.warehouse"].search(
             [("company_id", "=", self.company.id)], limit=1

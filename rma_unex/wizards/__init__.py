@@ -6,3 +6,4 @@ from . import rma_unex_unit_fa_wizard
 from . import rma_unex_unit_decision_wizard
 from . import rma_unex_unit_qc_wizard
 from . import rma_unex_quality_wizards
+from . import stock_return_picking
