@@ -2,7 +2,13 @@
 meet it in the web client, found from the database (menus, actions, views,
 buttons), not from a list written here. See screens.py for the walk."""
 
+import html
+import re
+from collections import deque
+from urllib.parse import parse_qsl, urlsplit
+
 from odoo import Command, fields
+from odoo.tests import HttpCase
 
 from .common import RmaUnexCommon
 from .screens import SUMMARY, ScreenWalker, possible_visibility
@@ -220,3 +226,87 @@ class TestTransitionButtons(RmaUnexCommon):
             with self.subTest(transition=transition):
                 self.assertEqual(visible.get(transition, set()), set(sources))
         self.assertGreaterEqual(len(seen), 12, "most transitions have a button")
+
+
+class TestPortalScreens(RmaUnexCommon, HttpCase):
+    """The customer's side: from the portal home, every link of the portal
+    followed (breadth first, bounded), as a portal customer with cases in
+    every state, support requests in every state and RMA quotations."""
+
+    PREFIXES = ("/my", "/rma", "/report/")
+    SKIP = ("/my/deactivate_account", "/web/session/logout", "/mail/")
+    LIMIT = 400
+
+    def _customer_records(self):
+        Case = self.env["rma.unex.case"]
+        lots = self.env["stock.lot"].create(
+            [
+                {"name": f"TPORTAL{i:03}", "product_id": self.product.id}
+                for i in range(len(Case._fields["state"].selection))
+            ]
+        )
+        for (state, _label), lot in zip(
+            Case._fields["state"].selection, lots, strict=True
+        ):
+            case = self.make_case(lots=lot, contact_id=self.contact_a.id)
+            self.put_in_state(case, state)
+        quoted = self.receive_and_evaluate(self.make_case(contact_id=self.contact_a.id))
+        self.analyse(quoted.unit_ids)
+        self.decide(quoted.unit_ids, "paid_repair")
+        quoted.with_user(self.sales).action_send_quotation()
+        tickets = self.env["helpdesk.ticket"]
+        for _state in range(3):
+            tickets |= self.make_ticket(partner_id=self.contact_a.id)
+        tickets[1].with_user(self.fae).write({"remote_fix_type": "software_update"})
+        tickets[1].with_user(self.fae).action_resolve_remotely()
+        tickets[2].with_user(self.fae).action_escalate()
+        self.make_ticket(submit=False, partner_id=self.contact_a.id)
+        # what the customer must never see: another customer's RMA
+        self.authorise(self.make_case(partner=self.customer_b, lots=self.lot_2))
+
+    def _links(self, text):
+        for link in re.findall(r'href="([^"#]+)"', text):
+            link = html.unescape(link)
+            path = urlsplit(link)
+            if path.netloc and path.netloc != urlsplit(self.base_url()).netloc:
+                continue
+            url = path.path + (f"?{path.query}" if path.query else "")
+            if not url.startswith(self.PREFIXES) or url.startswith(self.SKIP):
+                continue
+            # documents as HTML: the same controller and rules, no PDF engine
+            yield url.replace("report_type=pdf", "report_type=html")
+
+    def test_portal_customer_walks_every_page(self):
+        self._customer_records()
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        queue, seen, failures = deque(["/my", "/my/home", "/rma/status"]), set(), []
+        forbidden = (self.customer_b.name, self.contact_b.name, "Traceback")
+        while queue and len(seen) < self.LIMIT:
+            url = queue.popleft()
+            # a page once per set of parameters: sorting, filtering and
+            # grouping a list are screens, each of their values is not
+            parts = urlsplit(url)
+            key = (parts.path, frozenset(k for k, _v in parse_qsl(parts.query)))
+            if key in seen:
+                continue
+            seen.add(key)
+            response = self.url_open(url, timeout=60)
+            if response.status_code != 200:
+                failures.append(f"{url}: HTTP {response.status_code}")
+                continue
+            if "html" not in response.headers.get("Content-Type", ""):
+                continue
+            failures += [f"{url}: shows “{s}”" for s in forbidden if s in response.text]
+            queue.extend(self._links(response.text))
+        self.assertLess(len(seen), self.LIMIT, "the walk did not end: raise LIMIT")
+        cases = self.env["rma.unex.case"].search(
+            [("partner_id", "=", self.customer_a.id)]
+        )
+        paths = {path for path, _params in seen}
+        for case in cases:
+            self.assertIn(f"/my/rmas/{case.id}", paths, f"{case.display_name} not met")
+        SUMMARY.append(
+            f"{'portal':<12} {len(seen):>4} pages walked, {len(cases)} cases "
+            f"{len(failures):>3} failures"
+        )
+        self.assertFalse(failures, "\n".join(failures))
