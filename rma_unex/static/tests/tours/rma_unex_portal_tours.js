@@ -43,13 +43,35 @@ registry.category("web_tour.tours").add("rma_unex_portal_tsr", {
 });
 
 registry.category("web_tour.tours").add("rma_unex_portal_rma_quote", {
-    url: "/my/rmas",
+    url: "/my",
     steps: () => [
+        {
+            content: "follow the returns from the portal home",
+            trigger: ".o_portal_index_card a[href='/my/rmas']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "the RMA is listed with its status",
+            trigger: "tr:has(a[href^='/my/rmas/']:contains(RMA)) td:contains(Awaiting Approval)",
+        },
         {
             content: "open the RMA",
             trigger: "a[href^='/my/rmas/']:contains(RMA)",
             run: "click",
             expectUnloadPage: true,
+        },
+        {
+            content: "the RMA page shows its status",
+            trigger: ".card-header .badge:contains(Awaiting Approval)",
+        },
+        {
+            content: "and the steps it went through",
+            trigger: "#rma_timeline li:contains(Under Evaluation)",
+        },
+        {
+            content: "the unit with its decision",
+            trigger: "#rma_units tr:contains(TRTR0001) td:contains(Paid repair)",
         },
         {
             content: "download the authorisation PDF",
@@ -68,6 +90,16 @@ registry.category("web_tour.tours").add("rma_unex_portal_rma_quote", {
             run: "click",
             expectUnloadPage: true,
         },
+        {
+            content: "give the purchase order number",
+            trigger: "#rma_unex_po input[name=client_order_ref]",
+            run: "edit PO-LUMEN-0815",
+        },
+        {
+            trigger: "#rma_unex_po button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
         { content: "sign it", trigger: "a:contains(Sign)", run: "click" },
         { trigger: ".modal .o_web_sign_name_and_signature input", run: "edit Alice A" },
         { trigger: ".modal .o_web_sign_auto_select_style button", run: "click" },
@@ -77,6 +109,17 @@ registry.category("web_tour.tours").add("rma_unex_portal_rma_quote", {
             run: "click",
             expectUnloadPage: true,
         },
-        { content: "accepted", trigger: "#quote_content:contains(Thank You)" },
+        {
+            content: "accepted",
+            trigger: "#quote_content:contains(Thank You)",
+            run() {
+                redirect("/my/rmas");
+            },
+            expectUnloadPage: true,
+        },
+        {
+            content: "the RMA is approved",
+            trigger: "tr:has(a[href^='/my/rmas/']:contains(RMA)) td:contains(Approved)",
+        },
     ],
 });
