@@ -1476,7 +1476,9 @@ class RmaUnexCase(models.Model):
                 Command.create(
                     {
                         "product_id": product.id,
-                        "name": f"{product.display_name}: {label}",
+                        # Odoo's convention: the product, then the description
+                        # on its own line (the line widgets show it under it)
+                        "name": f"{product.display_name}\n{label}",
                         "product_uom_qty": 1.0,
                     }
                 )
@@ -1832,6 +1834,9 @@ class RmaUnexCase(models.Model):
                 .with_context(default_picking_type_id=picking_type.id)
                 .create(vals_list)
             )
+        # confirmed at once: the unit to repair is in the RMA location, so the
+        # engineer starts the repair without a confirmation step first
+        repairs._action_repair_confirm()
         for repair in repairs:
             repair.rma_unit_id._rma_service_write({"repair_id": repair.id})
         return repairs

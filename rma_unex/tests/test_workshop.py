@@ -167,11 +167,10 @@ class TestQuotation(WorkshopCommon):
         self.decide(free, "return_unrepaired")
         case.with_user(self.sales).action_send_quotation()
         lines = case.sale_order_ids.order_line
+        repair = lines.filtered(lambda ln: ln.product_id.default_code == "RMA-REPAIR")
+        # the product, then the unit on its own line (Odoo's description layout)
         self.assertEqual(
-            lines.filtered(
-                lambda ln: ln.product_id.default_code == "RMA-REPAIR"
-            ).name.count(":"),
-            1,
+            repair.name, f"{repair.product_id.display_name}\n{paid.display_name}"
         )
         self.assertNotIn(free.display_name, " ".join(lines.mapped("name")))
 

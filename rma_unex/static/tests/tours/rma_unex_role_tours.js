@@ -306,7 +306,6 @@ registry.category("web_tour.tours").add("rma_unex_quality_journey", {
             content: "the repair order of the unit",
             trigger: ".o_form_view .o_field_widget[name=rma_case_id]:contains(RMA)",
         },
-        headerButton("action_validate", "confirm the repair"),
         headerButton("action_repair_start", "start the repair"),
         headerButton("action_repair_end", "end the repair"),
         status("Repaired"),
