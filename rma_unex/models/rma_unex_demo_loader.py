@@ -58,7 +58,7 @@ class RmaUnexDemoLoader(models.AbstractModel):
             "sales": self.env.ref("rma_unex.demo_user_sales"),
             "quality": self.env.ref("rma_unex.demo_user_quality"),
             "manager": self.env.ref("rma_unex.demo_user_manager"),
-            "warehouse": self.env.ref("base.user_admin"),
+            "warehouse": self.env.ref("rma_unex.demo_user_warehouse"),
         }[login]
 
     def _as(self, records, login):
