@@ -59,6 +59,7 @@ class RmaUnexDemoLoader(models.AbstractModel):
             "quality": self.env.ref("rma_unex.demo_user_quality"),
             "manager": self.env.ref("rma_unex.demo_user_manager"),
             "warehouse": self.env.ref("rma_unex.demo_user_warehouse"),
+            "accounting": self.env.ref("rma_unex.demo_user_accounting"),
         }[login]
 
     def _as(self, records, login):
@@ -343,11 +344,11 @@ class RmaUnexDemoLoader(models.AbstractModel):
 
     def _step_invoice(self, case):
         """Accounting invoices the confirmed orders of the case and posts them."""
-        self._as(case, "warehouse").action_create_invoices()
+        self._as(case, "accounting").action_create_invoices()
         invoices = case.sale_order_ids.invoice_ids.filtered(
             lambda m: m.state == "draft"
         )
-        self._as(invoices, "warehouse").action_post()
+        self._as(invoices, "accounting").action_post()
 
     def _step_advance(self, case):
         """An advance replacement leaves before the faulty unit is back (M6)."""
