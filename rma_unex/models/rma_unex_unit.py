@@ -171,7 +171,6 @@ class RmaUnexUnit(models.Model):
     )
     serial_delivered_to_id = fields.Many2one(
         "res.partner",
-        string="Serial Delivered To",
         readonly=True,
         copy=False,
         groups=STAFF,

@@ -332,7 +332,7 @@ class ScreenWalker:
     def run_server_action(self, where, action, active=None):
         """/web/action/run, with the selected records as active ones."""
         context = self._action_context(action, active)
-        server = self.env["ir.actions.server"].with_context(context)
+        server = self.env["ir.actions.server"].with_context(**context)
         result = server.browse(action["id"]).run()
         if isinstance(result, dict):
             self.open_action(f"{where} →", clean_action(result, env=server.env), 0)
@@ -353,7 +353,7 @@ class ScreenWalker:
     def _open_window(self, where, action, depth, active=None):
         model = action["res_model"]
         context = self._action_context(action, active)
-        Model = self.env[model].with_context(context)
+        Model = self.env[model].with_context(**context)
         views = []
         for view_id, view_type in action.get("views") or []:
             views.append(
@@ -526,7 +526,7 @@ class ScreenWalker:
         """What the chatter of a form loads (/mail/thread/data and messages)."""
         thread = record._get_thread_with_access(record.id)
         if not thread:
-            raise AccessError(f"the chatter of {record} is not readable")
+            raise RuntimeError(f"the chatter of {record} is not readable")
         Store(thread, as_thread=True, request_list=CHATTER_REQUESTS).get_result()
         result = self.env["mail.message"]._message_fetch(
             [
@@ -608,8 +608,8 @@ class ScreenWalker:
         def press():
             if node.get("type") == "object":
                 if name.startswith("_"):
-                    raise AccessError(f"{name} is private: no button can call it")
-                result = getattr(record.with_context(context), name)()
+                    raise RuntimeError(f"{name} is private: no button can call it")
+                result = getattr(record.with_context(**context), name)()
                 active = None
             else:
                 result = self.load_action(name, context)
@@ -640,7 +640,7 @@ class ScreenWalker:
             return
 
         def render():
-            Report = self.env["ir.actions.report"].with_context(self._context(active))
+            Report = self.env["ir.actions.report"].with_context(**self._context(active))
             if action.get("report_type") == "xlsx":
                 xlsx = Report.env[f"report.{action['report_name']}"]
                 return xlsx.create_xlsx_report(record.ids, {})

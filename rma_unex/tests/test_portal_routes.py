@@ -95,7 +95,7 @@ class TestPortalRoutes(RmaUnexCommon, HttpCase):
         self.assertEqual(self.env["helpdesk.ticket"].search_count([]), tickets)
         listing = self.url_open("/my/tickets").text
         self.assertNotIn('action="/new/ticket"', listing)
-        self.assertIn('href="/my/support-requests/new"', listing)
+        self.assertIn('action="/my/support-requests/new"', listing)
 
     def test_p1_2_a_request_lacking_its_fields_cannot_be_escalated(self):
         """A request whose P1.2 fields were emptied after submission (over RPC,
