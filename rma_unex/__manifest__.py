@@ -4,7 +4,7 @@
     "name": "RMA for Hardware Vendors (Unex)",
     "summary": "Technical support requests, RMA numbers, warranty, repair "
     "and QC for a hardware vendor's after-sales service",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "After-Sales",
     "license": "LGPL-3",
     "author": "rma_unex contributors",

@@ -76,8 +76,8 @@ class RmaUnexPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                # sudo after the search: the record rules chose the cases; the
-                # customer may read their products and units for display.
+                # sudo: after the search, where the record rules chose the
+                # cases; the customer reads their products and units.
                 "cases": cases.sudo(),
                 "page_name": "rma",
                 "pager": pager,
@@ -166,6 +166,7 @@ class RmaUnexPortal(CustomerPortal):
     # Support request form (P1, P7.2) ----------------------------------
 
     def _tsr_form_values(self, values=None, error=None):
+        # sudo: the product list of the form is the catalogue of our devices.
         products = (
             request.env["product.product"]
             .sudo()
@@ -178,7 +179,6 @@ class RmaUnexPortal(CustomerPortal):
                 order="default_code, name",
             )
         )
-        # sudo: the product list of the form is the catalogue of our devices.
         layout = self._prepare_portal_layout_values()
         # sudo: public bulletins are meant for customers (M12).
         bulletins = (

@@ -1,7 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY, Transition
+
+_lt = LazyTranslate(__name__)
 
 
 class RmaUnexCapa(models.Model):
@@ -10,23 +13,27 @@ class RmaUnexCapa(models.Model):
 
     _name = "rma.unex.capa"
     _description = "Corrective and Preventive Action"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rma.unex.guarded.mixin"]
-    _order = "id desc"
-    _rma_protected_fields = frozenset(
-        {
-            "name",
-            "state",
-            "effectiveness_user_id",
-            "effectiveness_date",
-            "effectiveness_result",
-            "effectiveness_note",
-            "date_closed",
-        }
-    )
+    _inherit = ["rma.unex.quality.mixin"]
+    _rma_sequence_code = "rma.unex.capa"
 
-    name = fields.Char(
-        string="CAPA Number", required=True, readonly=True, copy=False, default="/"
-    )
+    _TRANSITIONS = {
+        "request_verification": Transition(
+            ("open",),
+            "verification",
+            (GROUP_QUALITY,),
+            _lt("Request the effectiveness check"),
+        ),
+        # the effectiveness check found the failure again
+        "reopen": Transition(
+            ("verification",), "open", (GROUP_QUALITY,), _lt("Reopen")
+        ),
+        # from any open state: the guard says what is still missing
+        "close": Transition(
+            ("open", "verification"), "closed", (GROUP_QUALITY,), _lt("Close")
+        ),
+    }
+
+    name = fields.Char(string="CAPA Number")
     title = fields.Char(required=True, tracking=True)
     state = fields.Selection(
         [
@@ -40,16 +47,7 @@ class RmaUnexCapa(models.Model):
         copy=False,
         tracking=True,
         index=True,
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
+        rma_protected=True,
     )
     ncr_ids = fields.Many2many("rma.unex.ncr", string="NCRs")
     root_cause_method = fields.Selection(
@@ -65,19 +63,19 @@ class RmaUnexCapa(models.Model):
     root_cause = fields.Text()
     action_ids = fields.One2many("rma.unex.capa.action", "capa_id", string="Actions")
     effectiveness_user_id = fields.Many2one(
-        "res.users", string="Verified By", readonly=True, copy=False
+        "res.users", string="Verified By", readonly=True, copy=False, rma_protected=True
     )
     effectiveness_date = fields.Datetime(
-        string="Verified On", readonly=True, copy=False
+        string="Verified On", readonly=True, copy=False, rma_protected=True
     )
     effectiveness_result = fields.Selection(
         [("effective", "Effective"), ("not_effective", "Not effective")],
         readonly=True,
         copy=False,
         tracking=True,
+        rma_protected=True,
     )
-    effectiveness_note = fields.Text(readonly=True, copy=False)
-    date_closed = fields.Datetime(readonly=True, copy=False)
+    effectiveness_note = fields.Text(readonly=True, copy=False, rma_protected=True)
     open_action_count = fields.Integer(compute="_compute_open_action_count")
 
     @api.depends("action_ids.date_done")
@@ -87,25 +85,13 @@ class RmaUnexCapa(models.Model):
                 capa.action_ids.filtered(lambda a: not a.date_done)
             )
 
-    def _rma_complete_create_values(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("rma.unex.capa") or "/"
-                )
-
-    def _check_quality(self, action):
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), action)
-
     def action_request_verification(self):
         """All actions done: someone checks that the failure stopped."""
-        self._check_quality(_("Request the effectiveness check"))
+        return self._apply_transition("request_verification")
+
+    def _check_can_request_verification(self):
         for capa in self:
-            if capa.state != "open":
-                raise UserError(_("%(capa)s is not open.", capa=capa.name))
             capa._check_actions_done()
-        self._rma_service_write({"state": "verification"})
-        return True
 
     def _check_actions_done(self):
         self.ensure_one()
@@ -130,33 +116,27 @@ class RmaUnexCapa(models.Model):
 
     def _verify_effectiveness(self, result, note):
         """Record the effectiveness check; a failed one reopens the CAPA."""
-        self._check_quality(_("Verify a CAPA"))
-        for capa in self:
-            if capa.state != "verification":
-                raise UserError(
-                    _(
-                        "%(capa)s is not waiting for its effectiveness check.",
-                        capa=capa.name,
-                    )
-                )
+        self._check_rma_groups((GROUP_QUALITY,), _("Verify a CAPA"))
+        self._check_state(("verification",), _("The effectiveness check"))
         if result not in ("effective", "not_effective") or not (note or "").strip():
             raise UserError(
                 _("Give the result of the effectiveness check and how it was checked.")
             )
-        self._rma_service_write(
-            {
-                "effectiveness_user_id": self.env.user.id,
-                "effectiveness_date": fields.Datetime.now(),
-                "effectiveness_result": result,
-                "effectiveness_note": note,
-                "state": "verification" if result == "effective" else "open",
-            }
-        )
-        return True
+        values = {
+            "effectiveness_user_id": self.env.user.id,
+            "effectiveness_date": fields.Datetime.now(),
+            "effectiveness_result": result,
+            "effectiveness_note": note,
+        }
+        if result == "effective":
+            return self._rma_service_write(values)
+        return self._apply_transition("reopen", values)
 
     def action_close(self):
         """Closure only when every action is done and the effect verified (P7.6)."""
-        self._check_quality(_("Close a CAPA"))
+        return self._apply_transition("close", {"date_closed": fields.Datetime.now()})
+
+    def _check_can_close(self):
         for capa in self:
             capa._check_actions_done()
             if capa.effectiveness_result != "effective":
@@ -166,7 +146,3 @@ class RmaUnexCapa(models.Model):
                         capa=capa.name,
                     )
                 )
-        self._rma_service_write(
-            {"state": "closed", "date_closed": fields.Datetime.now()}
-        )
-        return True

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY
 
 
 class RmaUnexCapaAction(models.Model):

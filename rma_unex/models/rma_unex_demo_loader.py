@@ -76,6 +76,7 @@ class RmaUnexDemoLoader(models.AbstractModel):
         """One quant per new serial, in one create (as the stock update of a
         receipt would leave it; the lots have no stock anywhere yet)."""
         location = self._stock_location()
+        # sudo: the demo stocks its serials as a validated receipt would
         self.env["stock.quant"].sudo().create(
             [
                 {

@@ -1,7 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY, Transition
+
+_lt = LazyTranslate(__name__)
 
 
 class RmaUnexNcr(models.Model):
@@ -10,14 +13,19 @@ class RmaUnexNcr(models.Model):
 
     _name = "rma.unex.ncr"
     _description = "Non-Conformity Report"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rma.unex.guarded.mixin"]
-    _order = "id desc"
-    _check_company_auto = True
-    _rma_protected_fields = frozenset({"name", "state", "date_closed"})
+    _inherit = ["rma.unex.quality.mixin"]
+    _rma_sequence_code = "rma.unex.ncr"
 
-    name = fields.Char(
-        string="NCR Number", required=True, readonly=True, copy=False, default="/"
-    )
+    _TRANSITIONS = {
+        "investigate": Transition(
+            ("open",), "investigation", (GROUP_QUALITY,), _lt("Start investigating")
+        ),
+        "close": Transition(
+            ("open", "investigation"), "closed", (GROUP_QUALITY,), _lt("Close")
+        ),
+    }
+
+    name = fields.Char(string="NCR Number")
     state = fields.Selection(
         [
             ("open", "Open"),
@@ -30,16 +38,7 @@ class RmaUnexNcr(models.Model):
         copy=False,
         tracking=True,
         index=True,
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
+        rma_protected=True,
     )
     unit_ids = fields.Many2many("rma.unex.unit", string="RMA Units", check_company=True)
     case_ids = fields.Many2many(
@@ -62,7 +61,6 @@ class RmaUnexNcr(models.Model):
     description = fields.Html(required=True)
     containment = fields.Html(string="Containment Actions")
     capa_ids = fields.Many2many("rma.unex.capa", string="CAPAs")
-    date_closed = fields.Datetime(readonly=True, copy=False)
     age_days = fields.Integer(string="Age (days)", compute="_compute_age_days")
 
     @api.depends("unit_ids.case_id")
@@ -76,42 +74,14 @@ class RmaUnexNcr(models.Model):
             end = ncr.date_closed or now
             ncr.age_days = (end - ncr.create_date).days if ncr.create_date else 0
 
-    def _rma_complete_create_values(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(vals.get("company_id") or self.env.company)
-                    .next_by_code("rma.unex.ncr")
-                    or "/"
-                )
-
-    def _check_state(self, allowed, action):
-        for ncr in self:
-            if ncr.state not in allowed:
-                raise UserError(
-                    _(
-                        "%(ncr)s is %(state)s: you cannot %(action)s it.",
-                        ncr=ncr.name,
-                        action=action,
-                        state=dict(
-                            self._fields["state"]._description_selection(self.env)
-                        )[ncr.state],
-                    )
-                )
-
     def action_investigate(self):
-        self.env["rma.unex.case"]._check_rma_groups(
-            (GROUP_QUALITY,), _("Investigate an NCR")
-        )
-        self._check_state(("open",), _("start investigating"))
-        self._rma_service_write({"state": "investigation"})
-        return True
+        return self._apply_transition("investigate")
 
     def action_close(self):
         """An NCR closes once contained and handed to a CAPA (P7.6)."""
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Close an NCR"))
-        self._check_state(("open", "investigation"), _("close"))
+        return self._apply_transition("close", {"date_closed": fields.Datetime.now()})
+
+    def _check_can_close(self):
         for ncr in self:
             if not ncr.containment or ncr.containment == "<p><br></p>":
                 raise UserError(
@@ -128,14 +98,10 @@ class RmaUnexNcr(models.Model):
                         ncr=ncr.name,
                     )
                 )
-        self._rma_service_write(
-            {"state": "closed", "date_closed": fields.Datetime.now()}
-        )
-        return True
 
     def action_create_capa(self):
         self.ensure_one()
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), _("Open a CAPA"))
+        self._check_rma_groups((GROUP_QUALITY,), _("Open a CAPA"))
         capa = self.env["rma.unex.capa"].create(
             {
                 "title": _("CAPA for %(ncr)s", ncr=self.name),

@@ -1,7 +1,10 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY, Transition
+
+_lt = LazyTranslate(__name__)
 
 
 class RmaUnexRecall(models.Model):
@@ -12,7 +15,11 @@ class RmaUnexRecall(models.Model):
     _description = "Recall Campaign"
     _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "id desc"
-    _rma_protected_fields = frozenset({"state"})
+
+    _TRANSITIONS = {
+        "launch": Transition(("draft",), "running", (GROUP_QUALITY,), _lt("Launch")),
+        "done": Transition(("running",), "done", (GROUP_QUALITY,), _lt("Close")),
+    }
 
     name = fields.Char(required=True, tracking=True)
     company_id = fields.Many2one(
@@ -34,6 +41,7 @@ class RmaUnexRecall(models.Model):
         required=True,
         readonly=True,
         tracking=True,
+        rma_protected=True,
     )
     case_ids = fields.One2many("rma.unex.case", "recall_id", string="RMA Cases")
     affected_count = fields.Integer(
@@ -116,18 +124,10 @@ class RmaUnexRecall(models.Model):
 
         A recall of more serials than the company's background threshold is
         opened by a background job; the user is notified when it is done."""
-        self.env["rma.unex.case"]._check_rma_groups(
-            (GROUP_QUALITY,), _("Launch a recall")
-        )
+        self._check_transition("launch")
+        Job = self.env["rma.unex.job"]
         for recall in self:
-            if recall.state != "draft":
-                raise UserError(
-                    _("%(recall)s is already launched.", recall=recall.name)
-                )
             lots = recall._affected_lots()
-            if not lots:
-                raise UserError(_("Choose the lots or the serial range of the recall."))
-            Job = self.env["rma.unex.job"]
             if not Job._rma_runs_inline(len(lots)):
                 job = Job._rma_launch_recall(recall, lots)
                 if len(self) == 1:
@@ -137,8 +137,13 @@ class RmaUnexRecall(models.Model):
             if not by_customer:
                 raise UserError(_("None of these serials was delivered to a customer."))
             recall._open_cases(by_customer)
-            recall._rma_service_write({"state": "running"})
+            recall._write_transition("launch")
         return True
+
+    def _check_can_launch(self):
+        for recall in self:
+            if not recall._affected_lots():
+                raise UserError(_("Choose the lots or the serial range of the recall."))
 
     def _open_cases(self, by_customer):
         """Create the recall cases of {customer: lots}, one per customer."""
@@ -167,13 +172,7 @@ class RmaUnexRecall(models.Model):
         )
 
     def action_done(self):
-        self.env["rma.unex.case"]._check_rma_groups(
-            (GROUP_QUALITY,), _("Close a recall")
-        )
-        self.filtered(lambda r: r.state == "running")._rma_service_write(
-            {"state": "done"}
-        )
-        return True
+        return self._apply_transition("done")
 
     def action_view_cases(self):
         return self.case_ids._get_records_action(name=_("Recall Cases"))

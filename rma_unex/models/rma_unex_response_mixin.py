@@ -19,14 +19,16 @@ class RmaUnexResponseMixin(models.AbstractModel):
         readonly=True,
         index="btree_not_null",
         help="A first response or countermeasure is due by this time.",
+        rma_protected=True,
     )
-    first_response_date = fields.Datetime(copy=False, readonly=True)
+    first_response_date = fields.Datetime(copy=False, readonly=True, rma_protected=True)
     response_result = fields.Selection(
         [("met", "Met"), ("missed", "Missed")],
         copy=False,
         readonly=True,
         index=True,
         help="Whether the first response came before the deadline.",
+        rma_protected=True,
     )
     response_status = fields.Selection(
         [
@@ -37,7 +39,9 @@ class RmaUnexResponseMixin(models.AbstractModel):
         ],
         compute="_compute_response_status",
     )
-    response_warning_sent = fields.Boolean(copy=False, readonly=True)
+    response_warning_sent = fields.Boolean(
+        copy=False, readonly=True, rma_protected=True
+    )
     response_overdue = fields.Boolean(
         compute="_compute_response_overdue",
         search="_search_response_overdue",

@@ -2,8 +2,11 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY, Action, Transition
+
+_lt = LazyTranslate(__name__)
 
 
 class RmaUnexSampleTest(models.Model):
@@ -14,9 +17,20 @@ class RmaUnexSampleTest(models.Model):
     _description = "Sample Test"
     _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "date_sent desc, id desc"
-    _rma_protected_fields = frozenset(
-        {"state", "date_result", "conclusion", "applied_to_fa"}
-    )
+
+    _TRANSITIONS = {
+        "record_result": Transition(
+            ("at_lab",), "concluded", (GROUP_QUALITY,), _lt("Record a lab result")
+        ),
+    }
+    _ACTIONS = {
+        "apply_to_fa": Action(
+            ("concluded",),
+            (GROUP_QUALITY,),
+            _lt("Update a failure analysis"),
+            buttons=("action_apply_to_fa",),
+        ),
+    }
 
     unit_id = fields.Many2one(
         "rma.unex.unit", required=True, index=True, ondelete="restrict"
@@ -31,8 +45,10 @@ class RmaUnexSampleTest(models.Model):
     )
     tracking_ref = fields.Char(string="Tracking Reference")
     date_expected = fields.Date(string="Result Expected")
-    date_result = fields.Date(string="Result Received", readonly=True, tracking=True)
-    conclusion = fields.Text(readonly=True)
+    date_result = fields.Date(
+        string="Result Received", readonly=True, tracking=True, rma_protected=True
+    )
+    conclusion = fields.Text(readonly=True, rma_protected=True)
     report_attachment_ids = fields.Many2many("ir.attachment", string="Lab Report")
     state = fields.Selection(
         [("at_lab", "At the lab"), ("concluded", "Concluded")],
@@ -40,8 +56,9 @@ class RmaUnexSampleTest(models.Model):
         required=True,
         readonly=True,
         tracking=True,
+        rma_protected=True,
     )
-    applied_to_fa = fields.Boolean(readonly=True, copy=False)
+    applied_to_fa = fields.Boolean(readonly=True, copy=False, rma_protected=True)
 
     @api.depends("unit_id", "lab_id")
     def _compute_display_name(self):
@@ -49,19 +66,12 @@ class RmaUnexSampleTest(models.Model):
             test.display_name = f"{test.unit_id.display_name} @ {test.lab_id.name}"
 
     def _record_result(self, conclusion, attachments=None):
-        self.env["rma.unex.case"]._check_rma_groups(
-            (GROUP_QUALITY,), _("Record a lab result")
-        )
-        if self.filtered(lambda t: t.state != "at_lab"):
-            raise UserError(_("This sample's result is already recorded."))
+        self._check_transition("record_result")
         if not (conclusion or "").strip():
             raise UserError(_("Record what the lab concluded."))
-        self._rma_service_write(
-            {
-                "conclusion": conclusion,
-                "date_result": fields.Date.context_today(self),
-                "state": "concluded",
-            }
+        self._apply_transition(
+            "record_result",
+            {"conclusion": conclusion, "date_result": fields.Date.context_today(self)},
         )
         if attachments:
             self.write(
@@ -75,12 +85,8 @@ class RmaUnexSampleTest(models.Model):
 
     def action_apply_to_fa(self):
         """Feed the lab's conclusion into the unit's failure analysis (P7.4 → P5.1)."""
-        self.env["rma.unex.case"]._check_rma_groups(
-            (GROUP_QUALITY,), _("Update a failure analysis")
-        )
+        self._check_action("apply_to_fa")
         for test in self:
-            if test.state != "concluded":
-                raise UserError(_("The lab has not concluded yet."))
             unit = test.unit_id
             findings = "\n".join(
                 filter(

@@ -1,7 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
-from .rma_unex_case import GROUP_QUALITY
+from .rma_unex_constants import GROUP_QUALITY, Transition
+
+_lt = LazyTranslate(__name__)
 
 
 class RmaUnexSupplierClaim(models.Model):
@@ -12,7 +15,18 @@ class RmaUnexSupplierClaim(models.Model):
     _description = "Supplier Recovery Claim"
     _inherit = ["mail.thread", "rma.unex.guarded.mixin"]
     _order = "id desc"
-    _rma_protected_fields = frozenset({"state"})
+
+    _TRANSITIONS = {
+        "claim": Transition(
+            ("draft",), "claimed", (GROUP_QUALITY,), _lt("Send a claim")
+        ),
+        "register_credit": Transition(
+            ("claimed",), "recovered", (GROUP_QUALITY,), _lt("Settle a claim")
+        ),
+        "reject": Transition(
+            ("claimed",), "rejected", (GROUP_QUALITY,), _lt("Record a rejected claim")
+        ),
+    }
 
     name = fields.Char(
         required=True, default=lambda self: _("New claim"), tracking=True
@@ -47,6 +61,7 @@ class RmaUnexSupplierClaim(models.Model):
         required=True,
         readonly=True,
         tracking=True,
+        rma_protected=True,
     )
 
     @api.depends("credit_note_id.amount_total", "credit_note_id.state")
@@ -57,27 +72,22 @@ class RmaUnexSupplierClaim(models.Model):
                 credit.amount_total if credit.state == "posted" else 0.0
             )
 
-    def _check_quality(self, action):
-        self.env["rma.unex.case"]._check_rma_groups((GROUP_QUALITY,), action)
-
     def action_claim(self):
-        self._check_quality(_("Send a supplier claim"))
+        return self._apply_transition("claim")
+
+    def _check_can_claim(self):
         for claim in self:
-            if claim.state != "draft":
-                raise UserError(_("Only a draft claim can be sent."))
             if not claim.supplier_rma_ref or not claim.unit_ids:
                 raise UserError(
                     _("A claim needs the supplier's RMA number and the units.")
                 )
-        self._rma_service_write({"state": "claimed"})
-        return True
 
     def action_register_credit(self):
         """The supplier's credit note arrived and is posted: the claim is settled."""
-        self._check_quality(_("Settle a supplier claim"))
+        return self._apply_transition("register_credit")
+
+    def _check_can_register_credit(self):
         for claim in self:
-            if claim.state != "claimed":
-                raise UserError(_("Only a sent claim is settled by a credit note."))
             credit = claim.credit_note_id
             if (
                 not credit
@@ -95,12 +105,6 @@ class RmaUnexSupplierClaim(models.Model):
                         supplier=claim.supplier_id.name,
                     )
                 )
-        self._rma_service_write({"state": "recovered"})
-        return True
 
     def action_reject(self):
-        self._check_quality(_("Record a rejected claim"))
-        self.filtered(lambda c: c.state == "claimed")._rma_service_write(
-            {"state": "rejected"}
-        )
-        return True
+        return self._apply_transition("reject")

@@ -2,17 +2,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, models
 
-WARRANTY_STATUSES = [
-    ("in_warranty", "In Warranty"),
-    ("doa", "Dead on Arrival"),
-    ("expired", "Expired"),
-    ("void", "Void (CID)"),
-    ("unknown", "Unknown"),
-]
-
-# Statuses under which the vendor repairs or replaces free of charge.
-COVERED_STATUSES = ("in_warranty", "doa")
-
 
 class RmaUnexWarranty(models.AbstractModel):
     """Warranty lookup for RMA units (P4.1, P4.2, P7.1, M1, M3, M4).
@@ -124,6 +113,8 @@ class RmaUnexWarranty(models.AbstractModel):
         """{lot id: earlier units (other cases) that received or shipped it}."""
         if not lots:
             return {}
+        # sudo: an earlier case may belong to another company's team; only its
+        # dates are used.
         previous = (
             self.env["rma.unex.unit"]
             .sudo()
@@ -141,8 +132,6 @@ class RmaUnexWarranty(models.AbstractModel):
                 order="date_shipped desc, id desc",
             )
         )
-        # sudo: an earlier case may belong to another company's team; only its
-        # dates are used.
         wanted = set(lots.ids)
         result = {}
         for unit in previous:
@@ -228,20 +217,8 @@ class RmaUnexWarranty(models.AbstractModel):
             else:
                 source = _("Repair warranty after %(rma)s", rma=last.case_id.name)
 
-        reference_date = unit._warranty_reference_date()
-        doa_end = start and start + relativedelta(days=company.rma_doa_days)
-        if unit.cid_type and unit.cid_type != "none":
-            status = "void"
-        elif start and not shipped_before and reference_date <= doa_end:
-            status = "doa"
-        elif end and reference_date <= end:
-            status = "in_warranty"
-        elif start:
-            status = "expired"
-        else:
-            status = "unknown"
         return {
-            "warranty_status": status,
+            "warranty_status": self._status(unit, start, end, bool(shipped_before)),
             "warranty_start_date": start,
             "warranty_end_date": end,
             "warranty_sale_line_id": sale_line.id if sale_line else False,
@@ -249,3 +226,21 @@ class RmaUnexWarranty(models.AbstractModel):
             "is_repeat_return": bool(came_back_before),
             "previous_unit_id": (came_back_before or shipped_before)[:1].id,
         }
+
+    @api.model
+    def _status(self, unit, start, end, shipped_before):
+        """Void by CID (P4.2), dead on arrival (M1), in warranty, expired or
+        unknown, on the day the customer applied."""
+        reference_date = unit._warranty_reference_date()
+        doa_days = unit.case_id.company_id.rma_doa_days
+        if unit.cid_type and unit.cid_type != "none":
+            return "void"
+        if (
+            start
+            and not shipped_before
+            and reference_date <= start + relativedelta(days=doa_days)
+        ):
+            return "doa"
+        if end and reference_date <= end:
+            return "in_warranty"
+        return "expired" if start else "unknown"

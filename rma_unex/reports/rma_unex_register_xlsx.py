@@ -1,6 +1,6 @@
 from odoo import _, models
 
-from ..models.rma_unex_case import GROUP_SALES
+from ..models.rma_unex_constants import GROUP_SALES
 
 BATCH = 2000
 
@@ -99,6 +99,7 @@ class RmaUnexRegisterXlsx(models.AbstractModel):
             [("case_id", "in", cases.ids)], order="case_id, sequence, id"
         ).ids
         # run by a background job: report the rows written after each batch
+        # sudo: the job's progress is written by it; its user only reads it
         job = self.env["rma.unex.job"].sudo().browse((data or {}).get("rma_job_id"))
         row = 0
         for start in range(0, len(unit_ids), BATCH):

@@ -1,5 +1,5 @@
 import unittest
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
@@ -220,13 +220,18 @@ class RmaUnexCommon(TransactionCase):
         self.env.flush_all()
         self.env.cr.precommit.run()
 
-    def count_queries(self, func):
-        """SQL queries ``func`` issues, with the pending writes and tracking
-        it leaves flushed, as the end of a request would."""
-        self.flush_tracking()
+    def count_queries(self, func, cold=False, precommit=True):
+        """SQL queries ``func`` issues, with the writes it leaves flushed and,
+        with ``precommit``, its chatter tracking written, as the end of a
+        request would; ``cold``: from an empty record cache, as a new request
+        starts."""
+        flush = self.flush_tracking if precommit else self.env.flush_all
+        flush()
+        if cold:
+            self.env.invalidate_all()
         before = self.env.cr.sql_log_count
         func()
-        self.flush_tracking()
+        flush()
         return self.env.cr.sql_log_count - before
 
     # Assertions ---------------------------------------------------------
@@ -256,3 +261,23 @@ class RmaUnexCommon(TransactionCase):
         self.env.invalidate_all()
         self.assertEqual(snapshot(record), before, "a refused action changed data")
         return caught.exception
+
+
+class WorkshopCommon(RmaUnexCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = cls._user("t_accountant", "account.group_account_invoice")
+        cls.component = cls.env["product.product"].create(
+            {"name": "DC-DC converter", "type": "consu", "is_storable": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.component, cls.env.ref("stock.stock_location_stock"), 10
+        )
+
+    def evaluated_case(self, lots=None, covered=False):
+        lots = lots if lots is not None else self.lot
+        if covered:
+            for lot in lots:
+                self.deliver(lot, date=date.today() - timedelta(days=60))
+        return self.receive_and_evaluate(self.make_case(lots=lots))

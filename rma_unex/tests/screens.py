@@ -196,7 +196,8 @@ class ScreenWalker:
     def __init__(self, env, role, transitions=None, max_records=3):
         self.env = env  # an environment of the walking user
         self.role = role
-        # {model: callable(button name, record values) -> allowed or None}
+        # {model: callable(button name, record values, in header) -> allowed,
+        # or None when no lifecycle table knows the button}
         self.transitions = transitions or {}
         self.max_records = max_records
         self.failures = []
@@ -597,7 +598,7 @@ class ScreenWalker:
         where = f"{where} {record._name}({record.id}) “{node.get('string') or name}”"
         self.buttons += 1
         allowed = self.transitions.get(record._name)
-        if in_header and allowed and allowed(name, values) is False:
+        if allowed and allowed(name, values, in_header) is False:
             self._fail(where, "shown in a state its lifecycle table refuses")
             return
         context = self._context(self._eval(node.get("context"), values, default={}))

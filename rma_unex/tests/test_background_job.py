@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 
 from .common import RmaUnexCommon
 
-JOB_MODULE = "odoo.addons.rma_unex.models.rma_unex_job"
+JOB_MODULE = "odoo.addons.rma_unex.models.rma_unex_job_runner"
 
 
 class TestBackgroundJob(RmaUnexCommon):
@@ -199,7 +199,7 @@ class TestBackgroundJob(RmaUnexCommon):
         err = self.assertRefused(
             UserError, job.with_user(self.fae).action_cancel, job, self.job_snapshot
         )
-        self.assertIn("already over", str(err))
+        self.assertIn("only possible when it is Queued or Running", str(err))
         self.assertRefused(
             UserError, job.with_user(self.fae).action_retry, job, self.job_snapshot
         )

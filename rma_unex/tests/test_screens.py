@@ -7,6 +7,8 @@ import re
 from collections import deque
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.tests import HttpCase
 
@@ -151,17 +153,29 @@ class TestScreensByRole(ScreensCommon):
         return in_scope
 
     def _transitions(self):
-        """{model: (button, record values) -> allowed?} for the header buttons
-        that take a lifecycle transition."""
-        Case = self.env["rma.unex.case"]
+        """{model: (button, record values, in header) -> allowed?} for every
+        model with a lifecycle: a header button of a transition, or any button
+        of an action, is allowed in the states of its table."""
+        mixin = self.env.registry["rma.unex.guarded.mixin"]
+        checks = {}
+        for name, Model in self.env.registry.items():
+            if Model._abstract or not issubclass(Model, mixin):
+                continue
+            checks[name] = self._allows(self.env[name])
+        return checks
 
-        def case_allows(button, values):
-            transition = Case._button_transition(button)
-            if transition is None:
-                return None
-            return values.get("state") in Case._TRANSITIONS[transition][0]
+    def _allows(self, Model):
+        def allows(button, values, in_header):
+            state = values.get(Model._rma_state_field)
+            transition = in_header and Model._button_transition(button)
+            if transition:
+                return state in Model._TRANSITIONS[transition].sources
+            action = Model._button_action(button)
+            if action:
+                return state in Model._ACTIONS[action].states
+            return None
 
-        return {"rma.unex.case": case_allows}
+        return allows
 
     def _walk(self, role):
         walker = ScreenWalker(
@@ -196,36 +210,73 @@ class TestScreensByRole(ScreensCommon):
 
 
 class TestTransitionButtons(RmaUnexCommon):
-    """Each transition button is visible in exactly the states the lifecycle
-    table allows it (the form's ``invisible`` evaluated for every state)."""
+    """The buttons follow the lifecycle tables: each button of a transition
+    or of an action is visible in exactly the states its table allows (the
+    views' ``invisible`` evaluated for every state, whatever the other
+    fields say)."""
 
-    def _header_buttons(self, model, user):
-        from lxml import etree
+    def _visible_states(self, Model, buttons, states):
+        """{table entry: states where one of its buttons can be visible}"""
+        visible = {}
+        for node, entry in buttons:
+            expr = node.get("invisible") or "False"
+            for state in states:
+                if possible_visibility(expr, Model._rma_state_field, state, {}):
+                    visible.setdefault(entry, set()).add(state)
+        return visible
 
-        arch = self.env[model].with_user(user).get_views([(False, "form")])
-        root = etree.fromstring(arch["views"]["form"]["arch"])
-        return root.xpath("//header/button[@type='object']")
+    def _arch(self, model, view_type):
+        views = self.env[model].with_user(self.manager).get_views([(False, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
 
     def test_case_buttons_follow_the_table(self):
         Case = self.env["rma.unex.case"]
         states = [s for s, _label in Case._fields["state"].selection]
-        seen = set()
-        visible = {}
-        for node in self._header_buttons("rma.unex.case", self.manager):
-            transition = Case._button_transition(node.get("name"))
-            if transition is None:
-                continue
-            seen.add(transition)
-            expr = node.get("invisible") or "False"
-            for state in states:
-                if possible_visibility(expr, "state", state, {}):
-                    visible.setdefault(transition, set()).add(state)
-        for transition, (sources, _target, _groups) in Case._TRANSITIONS.items():
-            if transition not in seen:
+        header = self._arch("rma.unex.case", "form").xpath(
+            "//header/button[@type='object']"
+        )
+        transitions = [
+            (node, Case._button_transition(node.get("name"))) for node in header
+        ]
+        transitions = [(node, t) for node, t in transitions if t]
+        visible = self._visible_states(Case, transitions, states)
+        for transition, step in Case._TRANSITIONS.items():
+            if transition not in visible:
                 continue  # taken by documents (quotation, repairs), not a button
             with self.subTest(transition=transition):
-                self.assertEqual(visible.get(transition, set()), set(sources))
-        self.assertGreaterEqual(len(seen), 12, "most transitions have a button")
+                self.assertEqual(visible[transition], set(step.sources))
+        self.assertGreaterEqual(len(visible), 12, "most transitions have a button")
+        actions = [(node, Case._button_action(node.get("name"))) for node in header]
+        visible = self._visible_states(Case, [(n, a) for n, a in actions if a], states)
+        self.assertEqual(set(visible), set(Case._ACTIONS), "every action has a button")
+        for action, step in Case._ACTIONS.items():
+            with self.subTest(action=action):
+                self.assertEqual(visible[action], set(step.states))
+
+    def test_unit_buttons_follow_the_table(self):
+        """The unit buttons of the case form's unit list and of the unit views,
+        against the unit's table of actions by the state of its case."""
+        Unit = self.env["rma.unex.unit"]
+        states = [
+            s for s, _label in self.env["rma.unex.case"]._fields["state"].selection
+        ]
+        nodes = self._arch("rma.unex.case", "form").xpath(
+            "//field[@name='unit_ids']/list/button[@type='object']"
+        )
+        for view_type in ("list", "form"):
+            nodes += self._arch("rma.unex.unit", view_type).xpath(
+                "//button[@type='object']"
+            )
+        buttons = [(node, Unit._button_action(node.get("name"))) for node in nodes]
+        unmapped = {node.get("name") for node, action in buttons if not action}
+        self.assertFalse(unmapped, "unit buttons outside the table of actions")
+        visible = self._visible_states(Unit, buttons, states)
+        for action, step in Unit._ACTIONS.items():
+            if action not in visible:
+                continue  # done through another model's form (NTF waiver)
+            with self.subTest(action=action):
+                self.assertEqual(visible[action], set(step.states))
+        self.assertGreaterEqual(len(visible), 6)
 
 
 class TestPortalScreens(RmaUnexCommon, HttpCase):

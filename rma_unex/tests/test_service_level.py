@@ -157,7 +157,7 @@ class TestDashboards(RmaUnexCommon):
 
 
 class TestTurnaroundPerState(RmaUnexCommon):
-    def test_m13_days_in_each_state_from_the_tracking(self):
+    def test_m13_days_in_each_state_from_the_state_log(self):
         with freeze_time("2026-03-01 09:00:00"):
             case = self.make_case()
             self.flush_tracking()
@@ -170,5 +170,34 @@ class TestTurnaroundPerState(RmaUnexCommon):
         rows = self.env["rma.unex.state.duration.report"].search(
             [("case_id", "=", case.id)]
         )
-        days = {row.state_label: round(row.days, 2) for row in rows}
-        self.assertEqual(days, {"Sales Review": 1.0, "Authorised": 3.0})
+        days = {row.state: round(row.days, 2) for row in rows}
+        self.assertEqual(days, {"sales_review": 1.0, "authorised": 3.0})
+
+    def test_m13_one_row_per_state_whatever_the_users_language(self):
+        """A team working in English and Traditional Chinese: the turnaround
+        report groups by state code, so each state is one row for everyone
+        (it grouped by the label tracked in the language of whoever acted)."""
+        self.env["res.lang"]._activate_lang("zh_TW")
+        cases = self.env["rma.unex.case"]
+        for lot, lang in ((self.lot, "en_US"), (self.lot_2, "zh_TW")):
+            # the same steps, by the same people, once in each language
+            (self.sales | self.warehouse | self.quality).write({"lang": lang})
+            case = self.make_case(lots=lot)
+            self.authorise(case)
+            self.flush_tracking()
+            self.validate(self.pickings(case, "incoming"))
+            self.flush_tracking()
+            case.with_user(self.quality).action_start_evaluation()
+            self.flush_tracking()
+            cases |= case
+        self.sales.lang = "en_US"
+        Report = self.env["rma.unex.state.duration.report"]
+        domain = [("case_id", "in", cases.ids)]
+        groups = {}
+        for user in (self.sales, self.quality):
+            rows = Report.with_user(user)._read_group(domain, ["state"], ["__count"])
+            groups[user.lang or "en_US"] = dict(rows)
+        self.assertEqual(groups["zh_TW"], groups["en_US"])
+        self.assertEqual(
+            groups["en_US"], {"sales_review": 2, "authorised": 2, "received": 2}
+        )

@@ -286,14 +286,12 @@ class TestWarranty(RmaUnexCommon):
         self.assertEqual(len(large), 20)
 
         def queries(units):
-            self.env.flush_all()
-            self.env.invalidate_all()
             # as a button or RPC call gets them: browsed by id
-            units = self.env["rma.unex.unit"].browse(units.ids)
-            before = self.env.cr.sql_log_count
-            units._lookup_warranty()
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
+            return self.count_queries(
+                lambda: self.env["rma.unex.unit"].browse(units.ids)._lookup_warranty(),
+                cold=True,
+                precommit=False,
+            )
 
         queries(small)  # warm the registry caches
         few, many = queries(small), queries(large)

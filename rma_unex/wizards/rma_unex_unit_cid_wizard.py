@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.rma_unex_unit import CID_TYPES
+from ..models.rma_unex_constants import CID_TYPES
 
 
 class RmaUnexUnitCidWizard(models.TransientModel):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..models.rma_unex_unit import DISPOSITIONS
+from ..models.rma_unex_constants import DISPOSITIONS
 
 
 class RmaUnexUnitDecisionWizard(models.TransientModel):

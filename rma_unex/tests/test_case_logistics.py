@@ -1,10 +1,10 @@
-from datetime import date, datetime, timedelta
+"""Receipts and return shipments (P3, P6.1), freight (P3.3), the units we keep (M7)."""
 
-from freezegun import freeze_time
+from datetime import date, timedelta
 
 from odoo.exceptions import AccessError, UserError
 
-from .common import RmaUnexCommon
+from .common import RmaUnexCommon, WorkshopCommon
 
 
 class TestShipments(RmaUnexCommon):
@@ -211,59 +211,6 @@ class TestShipments(RmaUnexCommon):
         self.assertNotEqual(picking.state, "done")
 
 
-class TestAuthorisationValidity(RmaUnexCommon):
-    """M2: reminder, expiry, revalidation; receipts refused when expired."""
-
-    def test_m2_reminder_expiry_and_revalidation(self):
-        with freeze_time("2026-03-01 09:00:00"):
-            case = self.authorise(self.make_case(contact_id=self.contact_a.id))
-        self.assertEqual(case.authorisation_valid_until, date(2026, 3, 31))
-        Case = self.env["rma.unex.case"]
-        with freeze_time("2026-03-30 09:00:00"):
-            Case._cron_authorisation_validity()
-        self.assertFalse(case.authorisation_reminder_date)
-        with freeze_time("2026-03-31 09:00:00"):
-            Case._cron_authorisation_validity()
-        self.assertEqual(case.authorisation_reminder_date, datetime(2026, 3, 31, 9, 0))
-        self.assertTrue(
-            case.message_ids.filtered(
-                lambda m: "not received your units" in (m.subject or "")
-            )
-        )
-        self.assertTrue(
-            case.activity_ids.filtered(lambda a: a.summary == "RMA goods not received")
-        )
-        with freeze_time("2026-04-06 09:00:00"):
-            Case._cron_authorisation_validity()
-        self.assertFalse(case.authorisation_expired)
-        with freeze_time("2026-04-07 09:00:00"):
-            Case._cron_authorisation_validity()
-        self.assertTrue(case.authorisation_expired)
-        self.assertIn("37 days", case.authorisation_expiry_reason)
-        receipt = self.pickings(case, "incoming")
-        with self.assertRaisesRegex(UserError, "expired"):
-            self.validate(receipt)
-        self.assertNotEqual(receipt.state, "done")
-        self.assertRefused(
-            AccessError, case.with_user(self.fae).action_revalidate_authorisation, case
-        )
-        with freeze_time("2026-04-08 09:00:00"):
-            case.with_user(self.sales).action_revalidate_authorisation()
-        self.assertFalse(case.authorisation_expired)
-        self.assertEqual(case.authorisation_valid_until, date(2026, 5, 8))
-        self.validate(receipt)
-        self.assertEqual(case.state, "received")
-
-    def test_m2_cases_with_goods_are_not_reminded(self):
-        with freeze_time("2026-03-01 09:00:00"):
-            case = self.authorise(self.make_case(lots=self.lot | self.lot_2))
-            self.validate(self.pickings(case, "incoming"), units=case.unit_ids[0])
-        with freeze_time("2026-05-01 09:00:00"):
-            self.env["rma.unex.case"]._cron_authorisation_validity()
-        self.assertFalse(case.authorisation_reminder_date)
-        self.assertFalse(case.authorisation_expired)
-
-
 class TestFreight(RmaUnexCommon):
     """P3.3, M1, P7.5: who pays the freight, stored on the case."""
 
@@ -340,3 +287,100 @@ class TestLogisticsAccess(RmaUnexCommon):
         self.assertFalse(case.has_receipt_mismatch)
         with self.assertRaisesRegex(UserError, "no open transfer"):
             case.with_user(self.warehouse).action_receive_as_announced()
+
+
+class TestKeptUnits(WorkshopCommon):
+    """M7 refurbishment / scrap moves, M4 free replacement, P7.5 credit note."""
+
+    def _warehouse(self):
+        return self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
+
+    def test_m7_free_replacement_ships_new_serial_and_refurbishes_the_old(self):
+        new_lot = self.env["stock.lot"].create(
+            {
+                "name": "TRTR-NEW",
+                "product_id": self.product.id,
+                "mac_address": "00:01:A7:00:00:99",
+            }
+        )
+        warehouse = self._warehouse()
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, warehouse.lot_stock_id, 1, lot_id=new_lot
+        )
+        case = self.evaluated_case(covered=True)
+        unit = case.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "free_replacement")
+        case.with_user(self.quality).action_release()
+        self.assertEqual(
+            unit.disposal_move_id.location_dest_id, warehouse.rma_refurbish_location_id
+        )
+        self.assertEqual(unit.disposal_move_id.state, "done")
+        quant = self.env["stock.quant"].search(
+            [
+                ("lot_id", "=", self.lot.id),
+                ("location_id", "=", warehouse.rma_refurbish_location_id.id),
+            ]
+        )
+        self.assertEqual(
+            quant.quantity, 1, "the returned unit is in refurbishment stock"
+        )
+        shipment = self.pickings(case, "outgoing")
+        self.assertEqual(shipment.location_id, warehouse.lot_stock_id)
+        self.validate(shipment)
+        self.assertEqual(case.state, "shipped")
+        self.assertEqual(unit.shipped_lot_id, new_lot)
+        self.assertEqual(unit.replacement_lot_id, new_lot)
+        # M4: the new serial carries the remaining warranty.
+        later = self.make_case(lots=new_lot)
+        self.assertEqual(later.unit_ids.warranty_status, "in_warranty")
+
+    def test_m7_scrap_at_customers_request(self):
+        case = self.evaluated_case()
+        unit = case.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "scrap")
+        case.with_user(self.quality).action_release()
+        scrap_move = unit.disposal_move_id
+        self.assertTrue(scrap_move.location_dest_id.scrap_location)
+        self.assertEqual(scrap_move.state, "done")
+        self.assertFalse(self.pickings(case, "outgoing"), "nothing ships back")
+        case.with_user(self.sales).action_close()
+        self.assertEqual(case.state, "closed")
+
+    def test_p7_5_credit_note_reversed_from_the_original_invoice(self):
+        order = self.deliver(self.lot_2, date=date.today() - timedelta(days=40))
+        order.order_line.price_unit = 500.0
+        invoice = order._create_invoices()
+        invoice.action_post()
+        case = self.receive_and_evaluate(
+            self.make_case(partner=self.customer_b, lots=self.lot)
+        )
+        self.analyse(case.unit_ids)
+        err = self.assertRefused(
+            UserError, lambda: self.decide(case.unit_ids, "credit_note"), case
+        )
+        self.assertIn("No posted customer invoice", str(err))
+        credited = self.receive_and_evaluate(self.make_case(lots=self.lot_2))
+        unit = credited.unit_ids
+        self.analyse(unit)
+        self.decide(unit, "credit_note")
+        credited.with_user(self.quality).action_release()
+        credit = unit.credit_note_id
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.reversed_entry_id, invoice)
+        line = credit.invoice_line_ids
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.quantity, 1)
+        original = invoice.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.product
+        )
+        self.assertEqual(line.price_unit, original.price_unit)
+        self.assertEqual(line.tax_ids, original.tax_ids)
+        self.assertEqual(line.account_id, original.account_id)
+        self.assertEqual(
+            unit.disposal_move_id.location_dest_id,
+            self._warehouse().rma_refurbish_location_id,
+        )
