@@ -1,4 +1,5 @@
-"""``-u rma_unex`` on a database with cases in every state keeps everything."""
+"""``-u rma_unex`` on a database with cases in every state keeps everything,
+and fills the state log of an older version from the chatter's tracking."""
 
 import subprocess
 
@@ -54,6 +55,45 @@ def fill_every_state(server, pg):
     return states
 
 
+def forget_the_state_log(pg, db):
+    """As a database of the version before the state log: no log, an older
+    installed version, so that -u runs the migration that fills it."""
+    pg.query(db, "delete from rma_unex_state_log returning id")
+    pg.query(
+        db,
+        "update ir_module_module set latest_version = '18.0.1.0.0'"
+        " where name = 'rma_unex' returning id",
+    )
+
+
+def check_the_state_log_backfilled(pg, db, states):
+    """The migration filled the log from the chatter's state tracking: one
+    row per tracked change of a case, in state codes whatever the language
+    of the tracked labels."""
+    tracked = pg.query(
+        db,
+        "select count(*) from mail_tracking_value v"
+        " join mail_message m on m.id = v.mail_message_id"
+        " join ir_model_fields f on f.id = v.field_id"
+        " where m.model = 'rma.unex.case' and f.model = 'rma.unex.case'"
+        " and f.name = 'state'",
+    )[0][0]
+    logged = pg.query(
+        db,
+        "select res_id, state_from, state_to from rma_unex_state_log"
+        " where res_model = 'rma.unex.case'",
+    )
+    assert tracked and len(logged) == tracked
+    assert {to for _id, _from, to in logged} <= set(states)
+    assert {came for _id, came, _to in logged} <= set(states)
+    authorised = pg.query(
+        db,
+        "select count(*) from rma_unex_state_log where res_model = 'rma.unex.case'"
+        " and state_from = 'sales_review' and state_to = 'authorised'",
+    )[0][0]
+    assert authorised >= CASES_PER_STATE * (len(states) - 2)
+
+
 def test_upgrade_keeps_cases_in_every_state(system, server):
     """On the shared server's database, the fullest one by now (this module
     runs last): stopped, updated, started again."""
@@ -65,6 +105,7 @@ def test_upgrade_keeps_cases_in_every_state(system, server):
         for row in pg.query(server.db, "select distinct state from rma_unex_case")
     }
     assert present == set(states)
+    forget_the_state_log(pg, server.db)
     before = snapshot(pg, server.db)
 
     log = server.log_path.with_name(f"system-upgrade-{server.db}.log")
@@ -86,6 +127,7 @@ def test_upgrade_keeps_cases_in_every_state(system, server):
     assert update.returncode == 0, text[-3000:]
     assert not ERROR_LINE.search(text), text[-3000:]
     assert snapshot(pg, server.db) == before
+    check_the_state_log_backfilled(pg, server.db, states)
 
     server.start()
     since = server.log_offset()
