@@ -253,6 +253,33 @@ class TestTransitionButtons(RmaUnexCommon):
             with self.subTest(action=action):
                 self.assertEqual(visible[action], set(step.states))
 
+    def test_every_lifecycle_button_follows_its_table(self):
+        """The header buttons of the form of every model with a lifecycle
+        (support request, NCR, CAPA, claim, recall, sample test, job)."""
+        mixin = self.env.registry["rma.unex.guarded.mixin"]
+        checked = 0
+        for name, Model in self.env.registry.items():
+            if (
+                Model._abstract
+                or not issubclass(Model, mixin)
+                or not Model._TRANSITIONS
+            ):
+                continue
+            records = self.env[name]
+            field = records._fields[records._rma_state_field]
+            states = [s for s, _label in field._description_selection(self.env)]
+            header = self._arch(name, "form").xpath("//header/button[@type='object']")
+            steps = [(n, records._button_transition(n.get("name"))) for n in header]
+            visible = self._visible_states(
+                records, [(n, t) for n, t in steps if t], states
+            )
+            for transition, states_shown in visible.items():
+                with self.subTest(model=name, transition=transition):
+                    sources = set(records._TRANSITIONS[transition].sources)
+                    self.assertEqual(states_shown, sources)
+                    checked += 1
+        self.assertGreaterEqual(checked, 20)
+
     def test_unit_buttons_follow_the_table(self):
         """The unit buttons of the case form's unit list and of the unit views,
         against the unit's table of actions by the state of its case."""
