@@ -343,11 +343,4 @@ class RmaUnexCase(models.Model):
 
     def _open_wizard(self, model, title):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": title,
-            "res_model": model,
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_case_id": self.id},
-        }
+        return self._rma_wizard_action(model, title, {"default_case_id": self.id})

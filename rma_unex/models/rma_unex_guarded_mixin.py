@@ -204,6 +204,17 @@ class RmaUnexGuardedMixin(models.AbstractModel):
         self._check_rma_groups(step.groups, label)
         self._check_state(step.states, label)
 
+    def _rma_wizard_action(self, model, title, context):
+        """The action opening a wizard of the lifecycle in a dialog."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": context,
+        }
+
     @api.model
     def _button_transition(self, button):
         """The transition a header button takes, or None (navigation, wizards

@@ -452,11 +452,4 @@ class RmaUnexUnit(models.Model):
         return self._open_unit_wizard("rma.unex.unit.reject.wizard", _("Reject units"))
 
     def _open_unit_wizard(self, model, title):
-        return {
-            "type": "ir.actions.act_window",
-            "name": title,
-            "res_model": model,
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_unit_ids": self.ids},
-        }
+        return self._rma_wizard_action(model, title, {"default_unit_ids": self.ids})

@@ -1,8 +1,9 @@
 import unittest
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase, common, new_test_user
 
 
 class RmaUnexCommon(TransactionCase):
@@ -281,3 +282,12 @@ class WorkshopCommon(RmaUnexCommon):
             for lot in lots:
                 self.deliver(lot, date=date.today() - timedelta(days=60))
         return self.receive_and_evaluate(self.make_case(lots=lots))
+
+
+def allow_chromium_more_time(test_class):
+    """Odoo gives Chromium 10 s to open its devtools port and *skips* the tour
+    otherwise; a cold start on a busy 2-core CI machine has been seen to need
+    more. 30 s, for the tours of ``test_class`` (call in setUpClass)."""
+    iterations = patch.object(common, "CHECK_BROWSER_ITERATIONS", 300)
+    iterations.start()
+    test_class.addClassCleanup(iterations.stop)

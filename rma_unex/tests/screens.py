@@ -602,9 +602,7 @@ class ScreenWalker:
             self._fail(where, "shown in a state its lifecycle table refuses")
             return
         context = self._context(self._eval(node.get("context"), values, default={}))
-        context.update(
-            active_id=record.id, active_ids=record.ids, active_model=record._name
-        )
+        context.update(self._active(record))
 
         def press():
             if node.get("type") == "object":
@@ -622,23 +620,35 @@ class ScreenWalker:
 
         self._in_savepoint(where, press)
 
-    def _print(self, where, record, item):
-        """An entry of the Print menu: a report, or an action bound as one."""
-        where = f"{where} {record._name}({record.id}) Print › {item.get('name')}"
-        self.reports += 1
-        active = {
+    @staticmethod
+    def _active(record):
+        """The context the web client gives the actions of a record."""
+        return {
             "active_id": record.id,
             "active_ids": record.ids,
             "active_model": record._name,
         }
+
+    def _open_bound(self, where, record, item):
+        """Load an action of the Print or Action menu for ``record`` and open
+        it, unless it is a report (returned, to be rendered)."""
+        active = self._active(record)
         action = self._guard(where, lambda: self.load_action(item["id"], active))
-        if not isinstance(action, dict):
+        if not isinstance(action, dict) or action.get("type") == "ir.actions.report":
+            return action
+        self._in_savepoint(
+            where, lambda: self.open_action(where, action, depth=0, active=active)
+        )
+        return None
+
+    def _print(self, where, record, item):
+        """An entry of the Print menu: a report, or an action bound as one."""
+        where = f"{where} {record._name}({record.id}) Print › {item.get('name')}"
+        self.reports += 1
+        action = self._open_bound(where, record, item)
+        if not action:
             return
-        if action.get("type") != "ir.actions.report":
-            self._in_savepoint(
-                where, lambda: self.open_action(where, action, depth=0, active=active)
-            )
-            return
+        active = self._active(record)
 
         def render():
             Report = self.env["ir.actions.report"].with_context(**self._context(active))
@@ -652,16 +662,7 @@ class ScreenWalker:
     def _run_bound(self, where, record, item):
         where = f"{where} {record._name}({record.id}) Action › {item.get('name')}"
         self.buttons += 1
-        active = {
-            "active_id": record.id,
-            "active_ids": record.ids,
-            "active_model": record._name,
-        }
-        action = self._guard(where, lambda: self.load_action(item["id"], active))
-        if isinstance(action, dict):
-            self._in_savepoint(
-                where, lambda: self.open_action(where, action, depth=0, active=active)
-            )
+        self._open_bound(where, record, item)
 
     # The walk ---------------------------------------------------------------
 

@@ -1,8 +1,6 @@
-from unittest.mock import patch
+from odoo.tests import HttpCase, tagged
 
-from odoo.tests import HttpCase, common, tagged
-
-from .common import RmaUnexCommon
+from .common import RmaUnexCommon, allow_chromium_more_time
 
 
 @tagged("post_install", "-at_install")
@@ -12,12 +10,7 @@ class TestPortalTours(RmaUnexCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Odoo gives Chromium 10 s to open its devtools port and *skips* the
-        # tour otherwise; a cold start on a busy 2-core CI machine has been
-        # seen to need more. 30 s, for these tours only.
-        iterations = patch.object(common, "CHECK_BROWSER_ITERATIONS", 300)
-        iterations.start()
-        cls.addClassCleanup(iterations.stop)
+        allow_chromium_more_time(cls)
 
     def test_tour_submit_support_request(self):
         self.start_tour(

@@ -1,10 +1,9 @@
 import base64
 from datetime import date, timedelta
-from unittest.mock import patch
 
-from odoo.tests import HttpCase, common, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import RmaUnexCommon
+from .common import RmaUnexCommon, allow_chromium_more_time
 
 # What the quality tour uploads as the failure-analysis photo (a 1x1 PNG).
 PHOTO_PNG = (
@@ -22,12 +21,7 @@ class TestRoleTours(RmaUnexCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Odoo gives Chromium 10 s to open its devtools port and *skips* the
-        # tour otherwise; a cold start on a busy 2-core CI machine has been
-        # seen to need more. 30 s, for these tours only.
-        iterations = patch.object(common, "CHECK_BROWSER_ITERATIONS", 300)
-        iterations.start()
-        cls.addClassCleanup(iterations.stop)
+        allow_chromium_more_time(cls)
         cls.accountant = cls._user("t_accountant", "account.group_account_invoice")
         cls.lot_3, cls.lot_4 = cls.env["stock.lot"].create(
             [
