@@ -3,16 +3,17 @@ meet it in the web client, found from the database (menus, actions, views,
 buttons), not from a list written here. See screens.py for the walk."""
 
 import html
+import json
 import re
 from collections import deque
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from lxml import etree
 
 from odoo import Command, fields
 from odoo.tests import HttpCase
 
-from .common import RmaUnexCommon
+from .common import RmaUnexCommon, allow_chromium_more_time
 from .screens import SUMMARY, ScreenWalker, possible_visibility
 
 
@@ -33,6 +34,19 @@ class ScreensCommon(RmaUnexCommon):
         }
         cls._quality_records()
         cls._jobs()
+
+    def _in_scope(self):
+        """After-Sales and its children, and every menu elsewhere whose
+        action is the addon's."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "rma_unex"), ("model", "like", "ir.actions.%")]
+        )
+        ours = {f"{d.model},{d.res_id}" for d in data}
+
+        def in_scope(xmlid, action):
+            return xmlid == "rma_unex.rma_unex_menu_root" or action in ours
+
+        return in_scope
 
     @classmethod
     def _quality_records(cls):
@@ -138,19 +152,6 @@ class TestScreensByRole(ScreensCommon):
             for state, _label in field._description_selection(self.env):
                 with self.subTest(model=Model._name, state=state):
                     self.assertTrue(records.search_count([(field.name, "=", state)]))
-
-    def _in_scope(self):
-        """After-Sales and its children, and every menu elsewhere whose
-        action is the addon's."""
-        data = self.env["ir.model.data"].search(
-            [("module", "=", "rma_unex"), ("model", "like", "ir.actions.%")]
-        )
-        ours = {f"{d.model},{d.res_id}" for d in data}
-
-        def in_scope(xmlid, action):
-            return xmlid == "rma_unex.rma_unex_menu_root" or action in ours
-
-        return in_scope
 
     def _transitions(self):
         """{model: (button, record values, in header) -> allowed?} for every
@@ -388,3 +389,74 @@ class TestPortalScreens(RmaUnexCommon, HttpCase):
             f"{len(failures):>3} failures"
         )
         self.assertFalse(failures, "\n".join(failures))
+
+
+class TestScreensInChromium(ScreensCommon, HttpCase):
+    """The same walk in the real web client, as each role: every action of
+    the menus the user sees, each of its view types and its first record,
+    and the forms of cases and support requests in every state. What Python
+    cannot see fails here: an error of the web client itself, a widget that
+    reads a field the role cannot."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        allow_chromium_more_time(cls)
+
+    def _plan(self, user):
+        walker = ScreenWalker(self.env(user=user), "plan")
+        actions = {}
+        for _label, reference in walker.menus(self._in_scope()):
+            model, action_id = reference.split(",")
+            if model == "ir.actions.act_window":
+                # sudo: the action's view modes, as /web/action/load reads them
+                modes = self.env[model].sudo().browse(int(action_id)).view_mode
+                modes = modes.split(",")
+                actions[int(action_id)] = [
+                    [m for m in modes if m != "form"],
+                    "form" in modes,
+                ]
+        records = []
+        for model in ("rma.unex.case", "helpdesk.ticket"):
+            Model = self.env[model].with_user(user)
+            if Model.has_access("read"):
+                records.append([model, walker.sample_records(Model, []).ids])
+        return {
+            "actions": [[key, *value] for key, value in sorted(actions.items())],
+            "records": records,
+        }
+
+    def _walk(self, role):
+        user = self.roles[role]
+        plan = self._plan(user)
+        self.assertTrue(plan["actions"], f"{role} sees no After-Sales action")
+        self.start_tour(
+            "/odoo",
+            "rma_unex_walk_screens",
+            login=user.login,
+            timeout=600,
+            cookies={"rma_unex_walk": quote(json.dumps(plan))},
+        )
+        forms = sum(len(ids) for _model, ids in plan["records"])
+        SUMMARY.append(
+            f"{role:<12} {len(plan['actions']):>3} actions and {forms:>3} forms "
+            "opened in Chromium"
+        )
+
+    def test_chromium_fae(self):
+        self._walk("FAE")
+
+    def test_chromium_sales(self):
+        self._walk("sales")
+
+    def test_chromium_quality(self):
+        self._walk("quality")
+
+    def test_chromium_manager(self):
+        self._walk("RMA manager")
+
+    def test_chromium_warehouse(self):
+        self._walk("warehouse")
+
+    def test_chromium_accounting(self):
+        self._walk("accounting")
