@@ -355,11 +355,13 @@ class TestPortalScreens(RmaUnexCommon, HttpCase):
             # documents as HTML: the same controller and rules, no PDF engine
             yield url.replace("report_type=pdf", "report_type=html")
 
-    def test_portal_customer_walks_every_page(self):
-        self._customer_records()
-        self.authenticate(self.portal_a.login, self.portal_a.login)
+    def _walk_portal(self, login, customer, forbidden):
+        """Follow every link from the portal home as ``login``; every page
+        answers 200, none shows ``forbidden``; every case of ``customer``
+        was met. Returns the summary line."""
+        self.authenticate(login, login)
         queue, seen, failures = deque(["/my", "/my/home", "/rma/status"]), set(), []
-        forbidden = (self.customer_b.name, self.contact_b.name, "Traceback")
+        forbidden = (*forbidden, "Traceback")
         while queue and len(seen) < self.LIMIT:
             url = queue.popleft()
             # a page once per set of parameters: sorting, filtering and
@@ -378,17 +380,36 @@ class TestPortalScreens(RmaUnexCommon, HttpCase):
             failures += [f"{url}: shows “{s}”" for s in forbidden if s in response.text]
             queue.extend(self._links(response.text))
         self.assertLess(len(seen), self.LIMIT, "the walk did not end: raise LIMIT")
-        cases = self.env["rma.unex.case"].search(
-            [("partner_id", "=", self.customer_a.id)]
-        )
+        cases = self.env["rma.unex.case"].search([("partner_id", "=", customer.id)])
         paths = {path for path, _params in seen}
         for case in cases:
             self.assertIn(f"/my/rmas/{case.id}", paths, f"{case.display_name} not met")
         SUMMARY.append(
-            f"{'portal':<12} {len(seen):>4} pages walked, {len(cases)} cases "
+            f"{login:<12} {len(seen):>4} pages walked, {len(cases)} cases "
             f"{len(failures):>3} failures"
         )
         self.assertFalse(failures, "\n".join(failures))
+
+    def test_portal_customer_walks_every_page(self):
+        self._customer_records()
+        self._walk_portal(
+            self.portal_a.login,
+            self.customer_a,
+            (self.customer_b.name, self.contact_b.name),
+        )
+
+    def test_portal_demo_customers_walk_every_page(self):
+        """The demo's customers, whose cases went the whole real way (repairs,
+        invoices, replacements), in English and in Traditional Chinese."""
+        customers = {
+            "lumen": self.env.ref("rma_unex.demo_partner_lumen"),
+            "formosa": self.env.ref("rma_unex.demo_partner_formosa"),
+        }
+        others = self.env.ref("rma_unex.demo_partner_harbor")
+        for login, customer in customers.items():
+            foreign = others | (customers["lumen"] | customers["formosa"]) - customer
+            with self.subTest(login=login):
+                self._walk_portal(login, customer, tuple(foreign.mapped("name")))
 
 
 class TestScreensInChromium(ScreensCommon, HttpCase):
