@@ -109,12 +109,18 @@ def count(admin, model, domain=()):
         {},
         optional={
             "name": st.one_of(st.just("Radio dead"), hostile_text),
-            "product_id": st.one_of(st.just("VALID"), hostile_text, numbers.map(str)),
-            "mac_address": macs,
-            "serial": hostile_text,
-            "firmware_version": st.one_of(st.just("7.1.3"), hostile_text),
-            "sdk_version": hostile_text,
-            "driver_version": hostile_text,
+            "device_0_product": st.one_of(
+                st.just("VALID"), hostile_text, numbers.map(str)
+            ),
+            "device_0_mac_address": macs,
+            "device_0_serial": hostile_text,
+            "device_0_firmware_version": st.one_of(st.just("7.1.3"), hostile_text),
+            "device_0_sdk_version": hostile_text,
+            "device_0_driver_version": hostile_text,
+            "device_0_symptom": hostile_text,
+            "device_0_return_reason": st.one_of(hostile_text, numbers.map(str)),
+            "device_1_product": st.one_of(st.just("VALID"), hostile_text),
+            "device_1_mac_address": macs,
             "steps_to_reproduce": st.one_of(st.just("Enable 6 GHz"), hostile_text),
             "description": hostile_text,
             "sales_document_ref": hostile_text,
@@ -137,8 +143,9 @@ def test_p1_portal_form_survives_hostile_posts(
     server, admin, portal_form, fields, files
 ):
     session, token, product = portal_form
-    if fields.get("product_id") == "VALID":
-        fields["product_id"] = product
+    for key in ("device_0_product", "device_1_product"):
+        if fields.get(key) == "VALID":
+            fields[key] = product
     tickets_before = count(admin, "helpdesk.ticket")
     upload = [("attachments", (name, content)) for name, content in files]
     response = session.post(

@@ -1,5 +1,6 @@
 """``-u rma_unex`` on a database with cases in every state keeps everything,
-and fills the state log of an older version from the chatter's tracking."""
+fills the state log of an older version from the chatter's tracking, and
+moves the single device of an older support request to its first line."""
 
 import subprocess
 
@@ -16,7 +17,6 @@ SNAPSHOT = {
     " where rma_case_id is not null order by id",
     "messages": "select count(*) from mail_message where model = 'rma.unex.case'",
     "tickets": "select id, tsr_state from helpdesk_ticket order by id",
-    "sequence": "select number_next from ir_sequence where code = 'rma.unex.case'",
 }
 
 
@@ -66,6 +66,123 @@ def forget_the_state_log(pg, db):
     )
 
 
+# The single device of a request as 18.0.1.1.0 stored it, on the ticket.
+OLD_DEVICE_COLUMNS = {
+    "rma_product_id": "integer",
+    "rma_lot_id": "integer",
+    "mac_address": "varchar",
+    "firmware_version": "varchar",
+    "sdk_version": "varchar",
+    "driver_version": "varchar",
+}
+DEVICES = (
+    "select ticket_id, product_id, lot_id, mac_address, firmware_version,"
+    " sdk_version, driver_version, unit_id from rma_unex_ticket_device"
+    " where ticket_id = any(%s) order by ticket_id"
+)
+
+
+def put_devices_back_on_the_tickets(pg, db):
+    """As a database of the version before device lines: each one-device
+    request holds its device in columns of its own; returns the lines as
+    they were, which the migration must make again."""
+    single = [
+        row[0]
+        for row in pg.query(
+            db,
+            "select ticket_id from rma_unex_ticket_device group by ticket_id"
+            " having count(*) = 1",
+        )
+    ]
+    assert single, "no one-device request to migrate"
+    before = pg.query(db, DEVICES, (single,))
+    for column, kind in OLD_DEVICE_COLUMNS.items():
+        pg.query(
+            db,
+            f"alter table helpdesk_ticket add column {column} {kind}; select 1",
+        )
+    pg.query(
+        db,
+        "update helpdesk_ticket t set rma_product_id = d.product_id,"
+        " rma_lot_id = d.lot_id, mac_address = d.mac_address,"
+        " firmware_version = d.firmware_version, sdk_version = d.sdk_version,"
+        " driver_version = d.driver_version"
+        " from rma_unex_ticket_device d where d.ticket_id = t.id"
+        " and t.id = any(%s) returning t.id",
+        (single,),
+    )
+    pg.query(
+        db,
+        "delete from rma_unex_ticket_device where ticket_id = any(%s) returning id",
+        (single,),
+    )
+    return single, before
+
+
+def check_the_devices_migrated(pg, db, single, before):
+    """Each request's device is its first line again, linked to the unit its
+    escalation made, and the old columns are gone."""
+    assert pg.query(db, DEVICES, (single,)) == before
+    left = pg.query(
+        db,
+        "select column_name from information_schema.columns"
+        " where table_name = 'helpdesk_ticket' and column_name = any(%s)",
+        (list(OLD_DEVICE_COLUMNS),),
+    )
+    assert left == []
+    assert any(row[-1] for row in before), "an escalated request was migrated"
+
+
+def share_one_rma_sequence(pg, db):
+    """As a database of the version before per-company numbering: one shared
+    no-gap sequence, standing after the highest number issued; returns it."""
+    names = [
+        row[0]
+        for row in pg.query(
+            db, "select name from rma_unex_case where name ~ '-[0-9]+$'"
+        )
+    ]
+    assert names
+    next_number = max(int(name.rsplit("-", 1)[1]) for name in names) + 1
+    pg.query(
+        db,
+        "delete from ir_sequence where code = 'rma.unex.case' returning id",
+    )
+    shared = pg.query(
+        db,
+        "insert into ir_sequence (name, code, prefix, padding, implementation,"
+        " number_next, number_increment, use_date_range, active)"
+        " values ('RMA Number', 'rma.unex.case', 'RMA%%(y)s-', 5, 'no_gap',"
+        " %s, 1, false, true) returning id",
+        (next_number,),
+    )[0][0]
+    pg.query(
+        db,
+        "insert into ir_model_data (module, name, model, res_id, noupdate)"
+        " values ('rma_unex', 'seq_rma_unex_case', 'ir.sequence', %s, true)"
+        " returning id",
+        (shared,),
+    )
+    return next_number
+
+
+def check_each_company_numbers_on(pg, db, next_number):
+    """Every company got its yearly sequence, this year's continuing where the
+    shared one stood; the shared one is gone."""
+    sequences = pg.query(
+        db,
+        "select s.company_id, s.implementation, s.use_date_range, s.prefix"
+        " from ir_sequence s where s.code = 'rma.unex.case' order by company_id",
+    )
+    companies = pg.query(db, "select id from res_company order by id")
+    assert [row[0] for row in sequences] == [row[0] for row in companies]
+    assert {row[1:] for row in sequences} == {("standard", True, "RMA%(range_y)s-")}
+    assert not pg.query(
+        db, "select 1 from ir_model_data where name = 'seq_rma_unex_case'"
+    )
+    return next_number
+
+
 def check_the_state_log_backfilled(pg, db, states):
     """The migration filled the log from the chatter's state tracking: one
     row per tracked change of a case, in state codes whatever the language
@@ -106,6 +223,8 @@ def test_upgrade_keeps_cases_in_every_state(system, server):
     }
     assert present == set(states)
     forget_the_state_log(pg, server.db)
+    single, devices = put_devices_back_on_the_tickets(pg, server.db)
+    next_number = share_one_rma_sequence(pg, server.db)
     before = snapshot(pg, server.db)
 
     log = server.log_path.with_name(f"system-upgrade-{server.db}.log")
@@ -128,6 +247,8 @@ def test_upgrade_keeps_cases_in_every_state(system, server):
     assert not ERROR_LINE.search(text), text[-3000:]
     assert snapshot(pg, server.db) == before
     check_the_state_log_backfilled(pg, server.db, states)
+    check_the_devices_migrated(pg, server.db, single, devices)
+    check_each_company_numbers_on(pg, server.db, next_number)
 
     server.start()
     since = server.log_offset()
@@ -156,4 +277,9 @@ def test_upgrade_keeps_cases_in_every_state(system, server):
         assert (
             portal.get(f"/my/rmas/{case_id}", allow_redirects=False).status_code == 200
         )
+    # the next authorisation continues the numbers, none issued twice
+    fresh = make_cases(admin, load_catalogue(admin), 1)
+    admin("rma.unex.case", "action_authorise", fresh)
+    name = admin("rma.unex.case", "read", fresh, fields=["name"])[0]["name"]
+    assert int(name.rsplit("-", 1)[1]) == next_number
     assert server.errors(since) == []

@@ -20,11 +20,7 @@ class HelpdeskTicket(models.Model):
     """
 
     _name = "helpdesk.ticket"
-    _inherit = [
-        "helpdesk.ticket",
-        "rma.unex.mac.mixin",
-        "rma.unex.response.mixin",
-    ]
+    _inherit = ["helpdesk.ticket", "rma.unex.response.mixin"]
     _rma_state_field = "tsr_state"
 
     _TRANSITIONS = {
@@ -51,22 +47,22 @@ class HelpdeskTicket(models.Model):
     tsr_submitted_date = fields.Datetime(
         string="Submitted On", readonly=True, copy=False, rma_protected=True
     )
+    device_ids = fields.One2many(
+        "rma.unex.ticket.device",
+        "ticket_id",
+        string="Devices",
+        copy=True,
+        help="The failing devices of this request; escalation makes one RMA "
+        "unit of each.",
+    )
+    device_count = fields.Integer(compute="_compute_device_count", string="Devices")
     rma_product_id = fields.Many2one(
         "product.product",
         string="Product Model",
-        index="btree_not_null",
-        domain="[('type', '=', 'consu')]",
-        tracking=True,
+        compute="_compute_rma_product_id",
+        search="_search_rma_product_id",
+        help="The product of the request's first device.",
     )
-    rma_lot_id = fields.Many2one(
-        "stock.lot",
-        string="Serial Number",
-        index="btree_not_null",
-        domain="[('product_id', '=', rma_product_id)]",
-    )
-    firmware_version = fields.Char()
-    sdk_version = fields.Char(string="SDK Version")
-    driver_version = fields.Char()
     steps_to_reproduce = fields.Text()
     disclaimer_accepted = fields.Boolean(
         string="Data Disclaimer Accepted",
@@ -127,29 +123,45 @@ class HelpdeskTicket(models.Model):
                     {"disclaimer_date": False, "disclaimer_partner_id": False}
                 )
 
-    @api.depends("rma_product_id", "firmware_version")
+    @api.depends("device_ids.product_id", "device_ids.firmware_version")
     def _compute_bulletin_ids(self):
         Bulletin = self.env["rma.unex.service.bulletin"]
         for ticket in self:
-            ticket.bulletin_ids = Bulletin._matching(
-                ticket.rma_product_id, ticket.firmware_version
-            )
+            bulletins = Bulletin
+            for line in ticket.device_ids.filtered("product_id"):
+                bulletins |= Bulletin._matching(line.product_id, line.firmware_version)
+            ticket.bulletin_ids = bulletins
+
+    @api.depends("device_ids")
+    def _compute_device_count(self):
+        for ticket in self:
+            ticket.device_count = len(ticket.device_ids)
+
+    @api.depends("device_ids.product_id")
+    def _compute_rma_product_id(self):
+        for ticket in self:
+            ticket.rma_product_id = ticket.device_ids[:1].product_id
+
+    def _search_rma_product_id(self, operator, value):
+        return [("device_ids.product_id", operator, value)]
 
     @api.depends("rma_case_ids")
     def _compute_rma_case_count(self):
         for ticket in self:
             ticket.rma_case_count = len(ticket.rma_case_ids)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._mac_complete_from_lot(vals, "rma_lot_id", "rma_product_id")
-        return super().create(vals_list)
-
-    @api.onchange("rma_lot_id")
-    def _onchange_rma_lot_id(self):
-        if self.rma_lot_id.mac_address and not self.mac_address:
-            self.mac_address = self.rma_lot_id.mac_address
+    def _check_devices_editable(self):
+        """Devices change until the request is escalated or resolved."""
+        for ticket in self.filtered(
+            lambda t: t.tsr_state not in ("draft", "submitted")
+        ):
+            raise UserError(
+                _(
+                    "The devices of %(ticket)s cannot change: it is %(state)s.",
+                    ticket=ticket.display_name,
+                    state=dict(TSR_STATES)[ticket.tsr_state],
+                )
+            )
 
     def _message_post_after_hook(self, message, msg_vals):
         if self.tsr_state != "draft":
@@ -172,23 +184,27 @@ class HelpdeskTicket(models.Model):
     def _tsr_missing_fields(self):
         """Labels of the P1.2 fields this request still lacks."""
         self.ensure_one()
-        required = {
-            "partner_id": bool(self.partner_id),
-            "rma_product_id": bool(self.rma_product_id),
-            "mac_address": bool(self.mac_address or self.rma_lot_id),
-            "firmware_version": bool(
-                self.firmware_version or self.sdk_version or self.driver_version
-            ),
-            "steps_to_reproduce": bool((self.steps_to_reproduce or "").strip()),
-        }
-        labels = {
-            "partner_id": _("customer contact"),
-            "rma_product_id": _("product model"),
-            "mac_address": _("MAC address or serial number"),
-            "firmware_version": _("firmware, SDK or driver version"),
-            "steps_to_reproduce": _("steps to reproduce"),
-        }
-        return [labels[f] for f, ok in required.items() if not ok]
+        missing = []
+        if not self.partner_id:
+            missing.append(_("customer contact"))
+        if not self.device_ids:
+            missing.append(_("a device (product model, MAC or serial, versions)"))
+        for index, line in enumerate(self.device_ids, start=1):
+            lacks = line._missing_fields()
+            if lacks:
+                missing.append(
+                    _("device %(n)s: %(lacks)s", n=index, lacks=", ".join(lacks))
+                )
+        if not (self.steps_to_reproduce or "").strip():
+            missing.append(_("steps to reproduce"))
+        return missing
+
+    def _tsr_symptom_text(self):
+        """The request's own description of the issue, for a unit without one."""
+        self.ensure_one()
+        return (self.steps_to_reproduce or "").strip() or html2plaintext(
+            self.description or ""
+        )
 
     def _check_tsr_complete(self, action):
         """Refuse ``action`` on a request without what P1.2 and P1.3 need."""
@@ -268,6 +284,8 @@ class HelpdeskTicket(models.Model):
         )
         self._record_first_response()
         for ticket, case in zip(self, cases, strict=True):
+            for line, unit in zip(ticket.device_ids, case.unit_ids, strict=True):
+                line.unit_id = unit
             case._notify_escalation()
             ticket.message_post(
                 body=Markup(_("Escalated to RMA case %s for sales review."))
@@ -283,19 +301,10 @@ class HelpdeskTicket(models.Model):
             "company_id": self.company_id.id,
             "ticket_id": self.id,
             "description": self.description,
-            "unit_ids": [fields.Command.create(self._prepare_rma_unit_vals())],
-        }
-
-    def _prepare_rma_unit_vals(self):
-        self.ensure_one()
-        symptom = (self.steps_to_reproduce or "").strip() or html2plaintext(
-            self.description or ""
-        )
-        return {
-            "product_id": self.rma_product_id.id,
-            "lot_id": self.rma_lot_id.id,
-            "mac_address": self.mac_address,
-            "symptom": symptom,
+            "unit_ids": [
+                fields.Command.create(line._prepare_rma_unit_vals())
+                for line in self.device_ids
+            ],
         }
 
     def _closed_stage(self):

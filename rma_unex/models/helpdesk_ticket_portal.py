@@ -1,8 +1,14 @@
-from odoo import _, api, models
+import re
+
+from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import plaintext2html
 
-from .rma_unex_mac_mixin import normalize_mac
+from .rma_unex_device_rows import ROW_KEYS, plain_text
+
+_DEVICE_FIELD = re.compile(r"^device_(\d{1,3})_")
+# Most devices one portal form takes; more go through the application form.
+MAX_FORM_DEVICES = 50
 
 
 class HelpdeskTicket(models.Model):
@@ -16,25 +22,24 @@ class HelpdeskTicket(models.Model):
     def _portal_submit_tsr(self, partner, values, files):
         """Create and submit a support request from the portal form (P1).
 
-        Everything is checked before anything is created: a refusal raises
-        ValidationError with the reason and leaves no record (X3). Called with
-        sudo by the portal controller, on behalf of ``partner``.
+        ``values`` holds the request's fields and its device rows (see
+        _portal_device_rows). Everything is checked before anything is
+        created: a refusal raises ValidationError with the reason and leaves
+        no record (X3). Called with sudo by the portal controller, on behalf
+        of ``partner``.
         """
         company = partner.company_id or self.env.company
+        values = {key: plain_text(value) for key, value in values.items()}
         request, errors = self._portal_read_request(values)
+        devices = self.env["rma.unex.device.rows"]._check_rows(
+            partner, self._portal_device_rows(values)
+        )
+        errors.append(self.env["rma.unex.device.rows"]._row_error_text(devices))
         errors += self._portal_check_files(company, files)
+        errors = [error for error in errors if error]
         if errors:
             raise ValidationError("\n".join(errors))
-        ticket = self.create(self._portal_ticket_vals(partner, company, request))
-        ticket._accept_disclaimer(partner)
-        ticket.action_submit_tsr()
-        if not ticket.rma_lot_id and request["serial"]:
-            ticket.message_post(
-                body=_(
-                    "Serial number given by the customer: %(serial)s",
-                    serial=request["serial"],
-                )
-            )
+        ticket = self._create_submitted_request(partner, company, request, devices)
         self.env["ir.attachment"].create(
             [
                 {
@@ -50,30 +55,46 @@ class HelpdeskTicket(models.Model):
         return ticket
 
     @api.model
+    def _create_submitted_request(self, partner, company, request, devices):
+        """The submitted request of checked values and device rows, as
+        ``partner`` accepted the disclaimer; for every channel."""
+        vals = self._portal_ticket_vals(partner, company, request)
+        vals["device_ids"] = [
+            fields.Command.create(dict(row.values, sequence=index))
+            for index, row in enumerate(devices, start=1)
+        ]
+        ticket = self.create(vals)
+        ticket._accept_disclaimer(partner)
+        ticket.action_submit_tsr()
+        return ticket
+
+    @api.model
+    def _portal_device_rows(self, values):
+        """The form's device rows: fields ``device_<n>_<key>`` for n = 0, 1, …
+        (the form adds and removes rows); rows left wholly empty are skipped."""
+        indexes = sorted(
+            {
+                int(match.group(1))
+                for key in values
+                if (match := _DEVICE_FIELD.match(key))
+            }
+        )[:MAX_FORM_DEVICES]
+        rows = []
+        for index in indexes:
+            row = {key: values.get(f"device_{index}_{key}") or "" for key in ROW_KEYS}
+            if any(str(value).strip() for value in row.values()):
+                rows.append(row)
+        for number, row in enumerate(rows, start=1):
+            row["label"] = _("Device %s", number)
+        return rows or [{"label": _("Device %s", 1)}]
+
+    @api.model
     def _portal_read_request(self, values):
-        """(clean values, errors) of the form's fields (P1.2, P1.3, P1.4)."""
+        """(clean values, errors) of the form's request fields (P1.2, P1.3)."""
         errors = []
         clean = {"title": (values.get("name") or "").strip()}
         if not clean["title"]:
             errors.append(_("Give the request a short title."))
-        clean["product"] = self._portal_product(values.get("product_id") or "")
-        if not clean["product"]:
-            errors.append(_("Choose the product model from the list."))
-        clean["mac"] = (values.get("mac_address") or "").strip()
-        clean["serial"] = (values.get("serial") or "").strip()[:64]
-        if clean["mac"]:
-            try:
-                clean["mac"] = normalize_mac(clean["mac"])
-            except ValidationError as error:
-                errors.append(str(error.args[0]))
-        if not clean["mac"] and not clean["serial"]:
-            errors.append(_("Give the MAC address or the serial number of the device."))
-        clean["versions"] = {
-            f: (values.get(f) or "").strip()[:64]
-            for f in ("firmware_version", "sdk_version", "driver_version")
-        }
-        if not any(clean["versions"].values()):
-            errors.append(_("Give the firmware, SDK or driver version in use."))
         clean["steps"] = (values.get("steps_to_reproduce") or "").strip()
         if not clean["steps"]:
             errors.append(_("Describe the steps to reproduce the issue."))
@@ -89,31 +110,8 @@ class HelpdeskTicket(models.Model):
         return clean, errors
 
     @api.model
-    def _portal_product(self, product_id):
-        """The device the form names, among the products we service."""
-        # ASCII digits that fit a database id: "²" or 20 digits are no product
-        if not (product_id.isascii() and product_id.isdigit()):
-            return self.env["product.product"]
-        if int(product_id) >= 2**31:
-            return self.env["product.product"]
-        return self.env["product.product"].search(
-            [
-                ("id", "=", int(product_id)),
-                ("sale_ok", "=", True),
-                ("type", "=", "consu"),
-            ]
-        )
-
-    @api.model
     def _portal_ticket_vals(self, partner, company, request):
         """Values of the support request of a checked form; extension hook."""
-        product = request["product"]
-        lot = self.env["stock.lot"]
-        if request["serial"]:
-            lot = lot.search(
-                [("name", "=", request["serial"]), ("product_id", "=", product.id)],
-                limit=1,
-            )
         team = self.env["helpdesk.ticket.team"].search(
             [("company_id", "in", [company.id, False])], limit=1
         )
@@ -125,12 +123,8 @@ class HelpdeskTicket(models.Model):
             "company_id": company.id,
             "team_id": team.id,
             "channel_id": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web").id,
-            "rma_product_id": product.id,
-            "rma_lot_id": lot.id,
-            "mac_address": request["mac"] or False,
             "steps_to_reproduce": request["steps"][:20000],
             "sales_document_ref": request["sales_document_ref"][:64],
-            **request["versions"],
         }
 
     @api.model
@@ -167,7 +161,11 @@ class HelpdeskTicket(models.Model):
         """Acknowledge to the customer; make sure the support team sees it."""
         template = self.env.ref("rma_unex.mail_template_tsr_acknowledgement")
         for ticket in self:
-            ticket.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            # the customer who submitted is the current user, whom Odoo never
+            # notifies of a message posted in their name: they are told here
+            ticket.with_context(mail_notify_author=True).message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
             team_users = ticket.team_id.user_ids
             if team_users:
                 ticket.message_subscribe(partner_ids=team_users.partner_id.ids)

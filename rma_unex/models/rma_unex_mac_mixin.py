@@ -125,6 +125,13 @@ class RmaUnexMacMixin(models.AbstractModel):
             return [("mac_address", "ilike", fragment or value)]
 
     @api.model
+    def _mac_prefetch_lots(self, vals_list, lot_field):
+        """Read the serials of a batch of values at once, for
+        _mac_complete_from_lot to find them in the cache."""
+        lot_ids = {vals[lot_field] for vals in vals_list if vals.get(lot_field)}
+        self.env["stock.lot"].browse(lot_ids).fetch(["mac_address"])
+
+    @api.model
     def _mac_complete_from_lot(self, vals, lot_field, product_field):
         """Fill the MAC from the serial, or the serial from the MAC (lots have both)."""
         Lot = self.env["stock.lot"]

@@ -47,11 +47,13 @@ class TestMacAddress(RmaUnexCommon):
                     normalize_mac(value)
 
     def test_p1_4_refused_on_records_with_a_clear_message(self):
-        ticket = self.make_ticket(submit=False, rma_lot_id=False, mac_address=CANONICAL)
+        line = self.make_ticket(
+            submit=False, device={"lot_id": False, "mac_address": CANONICAL}
+        ).device_ids
         err = self.assertRefused(
             ValidationError,
-            lambda: ticket.write({"mac_address": "00:01:A7:1B:2C"}),
-            ticket,
+            lambda: line.write({"mac_address": "00:01:A7:1B:2C"}),
+            line,
             snapshot=lambda t: t.mac_address,
         )
         self.assertIn("is not a MAC address", str(err))
@@ -61,23 +63,27 @@ class TestMacAddress(RmaUnexCommon):
             )
 
     def test_p1_4_stored_canonical_and_found_in_any_notation(self):
-        ticket = self.make_ticket(
-            submit=False, rma_lot_id=False, mac_address="0001.a71b.2c3d"
-        )
-        self.assertEqual(ticket.mac_address, CANONICAL)
+        line = self.make_ticket(
+            submit=False, device={"lot_id": False, "mac_address": "0001.a71b.2c3d"}
+        ).device_ids
+        self.assertEqual(line.mac_address, CANONICAL)
+        Line = self.env["rma.unex.ticket.device"]
         Ticket = self.env["helpdesk.ticket"]
         for typed in ("0001a71b2c3d", "00-01-a7-1b-2c-3d", CANONICAL):
             with self.subTest(typed=typed):
-                self.assertEqual(Ticket.search([("mac_address", "=", typed)]), ticket)
+                self.assertEqual(Line.search([("mac_address", "=", typed)]), line)
+                self.assertEqual(Line.search([("mac_address", "ilike", typed)]), line)
                 self.assertEqual(
-                    Ticket.search([("mac_address", "ilike", typed)]), ticket
+                    Ticket.search([("device_ids.mac_address", "=", typed)]),
+                    line.ticket_id,
+                    "the request is found by its device's MAC",
                 )
         # A fragment, as a warehouse clerk types it, still finds the unit.
-        self.assertIn(ticket, Ticket.search([("mac_address", "ilike", "1b:2c")]))
+        self.assertIn(line, Line.search([("mac_address", "ilike", "1b:2c")]))
 
     def test_p1_4_serial_and_mac_complete_each_other(self):
-        ticket = self.make_ticket(submit=False)  # serial only
-        self.assertEqual(ticket.mac_address, self.lot.mac_address)
+        line = self.make_ticket(submit=False).device_ids  # serial only
+        self.assertEqual(line.mac_address, self.lot.mac_address)
         case = self.make_case(lots=self.env["stock.lot"])
         unit = self.env["rma.unex.unit"].create(
             {
@@ -90,21 +96,21 @@ class TestMacAddress(RmaUnexCommon):
 
     def test_p1_4_foreign_oui_is_flagged_not_refused(self):
         ours = self.make_ticket(
-            submit=False, rma_lot_id=False, mac_address="00:10:A7:00:00:09"
-        )
+            submit=False, device={"lot_id": False, "mac_address": "00:10:A7:00:00:09"}
+        ).device_ids
         self.assertFalse(ours.mac_oui_warning)
         foreign = self.make_ticket(
-            submit=False, rma_lot_id=False, mac_address="3C:5A:B4:00:00:01"
-        )
+            submit=False, device={"lot_id": False, "mac_address": "3C:5A:B4:00:00:01"}
+        ).device_ids
         self.assertEqual(foreign.mac_address, "3C:5A:B4:00:00:01")
         self.assertIn("3C-5A-B4", foreign.mac_oui_warning)
         self.assertIn("Google", foreign.mac_oui_warning, "IEEE registry owner shown")
 
     def test_p1_4_oui_blocks_are_configured_per_company(self):
-        ticket = self.make_ticket(
-            submit=False, rma_lot_id=False, mac_address="3C:5A:B4:00:00:01"
-        )
-        self.assertTrue(ticket.mac_oui_warning)
+        line = self.make_ticket(
+            submit=False, device={"lot_id": False, "mac_address": "3C:5A:B4:00:00:01"}
+        ).device_ids
+        self.assertTrue(line.mac_oui_warning)
         self.company.rma_oui_blocks = "00:01:A7, 3c5ab4"
-        ticket.invalidate_recordset(["mac_oui_warning"])
-        self.assertFalse(ticket.mac_oui_warning)
+        line.invalidate_recordset(["mac_oui_warning"])
+        self.assertFalse(line.mac_oui_warning)

@@ -50,8 +50,7 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
     def test_p1_2_missing_device_identity_is_refused(self):
         ticket = self.make_ticket(
             submit=False,
-            rma_lot_id=False,
-            firmware_version=False,
+            device={"lot_id": False, "firmware_version": False},
             steps_to_reproduce=" ",
         )
         err = self.assertRefused(
@@ -61,7 +60,7 @@ class TestTechnicalSupportRequest(RmaUnexCommon):
             tsr_snapshot,
         )
         for missing in (
-            "MAC address or serial number",
+            "device 1: MAC or serial",
             "firmware",
             "steps to reproduce",
         ):

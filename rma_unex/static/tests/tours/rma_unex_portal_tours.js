@@ -8,9 +8,27 @@ registry.category("web_tour.tours").add("rma_unex_portal_tsr", {
     url: "/my/support-requests/new",
     steps: () => [
         { trigger: "#rma_unex_tsr_form input[name=name]", run: "edit Radio dead on site" },
-        { trigger: "#rma_unex_tsr_form select[name=product_id]", run: "selectByIndex 1" },
-        { trigger: "#rma_unex_tsr_form input[name=mac_address]", run: "edit 0001.a700.0077" },
-        { trigger: "#rma_unex_tsr_form input[name=firmware_version]", run: "edit 7.1.3" },
+        { trigger: "#rma_unex_tsr_form select[name=device_0_product]", run: "selectByIndex 1" },
+        { trigger: "#rma_unex_tsr_form input[name=device_0_mac_address]", run: "edit 0001.a700.0077" },
+        { trigger: "#rma_unex_tsr_form input[name=device_0_firmware_version]", run: "edit 7.1.3" },
+        {
+            content: "the only device cannot be removed",
+            trigger: ".rma_unex_device_row .rma_unex_remove_device.d-none:not(:visible)",
+        },
+        { content: "a second device", trigger: ".rma_unex_add_device", run: "click" },
+        { trigger: "#rma_unex_tsr_form select[name=device_1_product]", run: "selectByIndex 1" },
+        { trigger: "#rma_unex_tsr_form input[name=device_1_serial]", run: "edit TRTR0078" },
+        { trigger: "#rma_unex_tsr_form input[name=device_1_sdk_version]", run: "edit SDK 5.2" },
+        { content: "a third, added by mistake", trigger: ".rma_unex_add_device", run: "click" },
+        { trigger: ".rma_unex_device_row:eq(2) .rma_unex_device_number:contains(3)" },
+        {
+            content: "removed again",
+            trigger: ".rma_unex_device_row:eq(2) .rma_unex_remove_device",
+            run: "click",
+        },
+        {
+            trigger: "#rma_unex_devices:not(:has(select[name=device_2_product]))",
+        },
         {
             trigger: "#rma_unex_tsr_form textarea[name=steps_to_reproduce]",
             run: "edit Enable the 6 GHz SSID; no client sees it.",
@@ -101,7 +119,12 @@ registry.category("web_tour.tours").add("rma_unex_portal_rma_quote", {
             expectUnloadPage: true,
         },
         { content: "sign it", trigger: "a:contains(Sign)", run: "click" },
-        { trigger: ".modal .o_web_sign_name_and_signature input", run: "edit Alice A" },
+        {
+            // the dialog focuses the name once shown and sized: a signature
+            // drawn before that is an empty image
+            trigger: ".modal .o_web_sign_name_and_signature input:focus",
+            run: "edit Alice A",
+        },
         { trigger: ".modal .o_web_sign_auto_select_style button", run: "click" },
         { trigger: ".o-dropdown-item:eq(3)", run: "click" },
         {
