@@ -9,12 +9,12 @@ SQL into as many units (rows) as needed. Peak memory is the process's
 resident-set high-water mark growth (``ru_maxrss``) while rendering.
 """
 
-import argparse
 import json
 import resource
 import sys
 import time
 
+import common
 from generator import clone  # noqa: E402 - same folder
 
 import odoo
@@ -22,18 +22,10 @@ from odoo import Command
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--json", help="write the figures to this file")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    args = common.arguments(__doc__, sizes={"default": "10000,100000"}).parse_args()
+    sizes = common.sizes(args.sizes)
     rows = []
-    with registry.cursor() as cr:
+    with common.registry(args).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         product = env["product.product"].create(
             {"name": "Bench Module", "type": "consu"}

@@ -38,3 +38,16 @@ class ResPartner(models.Model):
             "RMA Cases of %(partner)s", partner=self.commercial_partner_id.name
         )
         return action
+
+    def signup_prepare(self, signup_type="signup"):
+        # Every e-mail to a customer without a user asks for a signup link and
+        # so writes its partner, unchanged: concurrent authorisations for one
+        # customer then update the same row and fail (could not serialize).
+        # The token does not depend on the write, so an unchanged type is kept.
+        changed = self.filtered(lambda partner: partner.signup_type != signup_type)
+        return super(ResPartner, changed).signup_prepare(signup_type)
+
+    def action_send_application_form(self):
+        """E-mail the customer their RMA application form (P7.2)."""
+        self.ensure_one()
+        return self.env["rma.unex.application.form"]._action_send(self, self)
