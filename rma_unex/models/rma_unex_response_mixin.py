@@ -1,6 +1,9 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.osv.expression import AND
+
+from .rma_unex_cron_batch import CronStep
 
 
 class RmaUnexResponseMixin(models.AbstractModel):
@@ -87,54 +90,91 @@ class RmaUnexResponseMixin(models.AbstractModel):
 
     def _start_response_clock(self, start=None):
         start = start or fields.Datetime.now()
-        for record in self:
-            record._rma_service_write(
-                {"response_deadline": record.company_id._rma_response_deadline(start)}
+        for company, records in self.grouped("company_id").items():
+            records._rma_service_write(
+                {"response_deadline": company._rma_response_deadline(start)}
             )
 
     def _record_first_response(self):
         now = fields.Datetime.now()
-        for record in self.filtered(lambda r: not r.first_response_date):
-            met = not record.response_deadline or now <= record.response_deadline
-            record._rma_service_write(
-                {
-                    "first_response_date": now,
-                    "response_result": "met" if met else "missed",
-                }
-            )
+        pending = self.filtered(lambda r: not r.first_response_date)
+        met = pending.filtered(
+            lambda r: not r.response_deadline or now <= r.response_deadline
+        )
+        for records, result in ((met, "met"), (pending - met, "missed")):
+            if records:
+                records._rma_service_write(
+                    {"first_response_date": now, "response_result": result}
+                )
 
     def _response_assignee(self):
-        """Who is warned before the deadline; overridden per model."""
+        """Who is warned before the deadline; overridden per model, with
+        _response_assignee_domain."""
         self.ensure_one()
         return self.user_id
 
     @api.model
+    def _response_assignee_domain(self):
+        """The records that have someone to warn (see _response_assignee)."""
+        return [("user_id", "!=", False)]
+
+    @api.model
     def _cron_response_warnings(self):
-        """Warn assignees before a first response falls due (P1.5)."""
+        """Warn assignees before a first response falls due (P1.5): one
+        committed batch per call (rma.unex.cron.batch), marked done by
+        ``response_warning_sent``. Records without an assignee wait for one."""
         now = fields.Datetime.now()
-        candidates = self.search(
+        Batch = self.env["rma.unex.cron.batch"]
+        domain = Batch._by_company(
+            self._name,
+            AND(
+                [
+                    [
+                        ("first_response_date", "=", False),
+                        ("response_warning_sent", "=", False),
+                        ("response_deadline", "!=", False),
+                    ],
+                    self._response_assignee_domain(),
+                ]
+            ),
+            lambda company: [
+                (
+                    "response_deadline",
+                    "<=",
+                    now + timedelta(hours=company.rma_response_warning_hours),
+                )
+            ],
+        )
+        return Batch._run(
             [
-                ("first_response_date", "=", False),
-                ("response_deadline", "!=", False),
-                ("response_warning_sent", "=", False),
+                CronStep(
+                    "response_warning",
+                    self._name,
+                    domain,
+                    lambda records: records._warn_response_due(),
+                )
             ]
         )
-        for record in candidates:
-            warn_from = record.response_deadline - timedelta(
-                hours=record.company_id.rma_response_warning_hours
-            )
-            assignee = record._response_assignee()
-            if now < warn_from or not assignee:
-                continue
-            record.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=assignee.id,
-                date_deadline=record.response_deadline.date(),
-                summary=_(
-                    "First response due %(deadline)s", deadline=record.response_deadline
-                ),
-            )
-            record._rma_service_write({"response_warning_sent": True})
+
+    def _warn_response_due(self):
+        """One activity per record for its assignee, created together."""
+        self.env["rma.unex.cron.batch"]._schedule_activities(
+            [
+                (
+                    record,
+                    {
+                        "user_id": record._response_assignee().id,
+                        "date_deadline": record.response_deadline.date(),
+                        "summary": self.env._(
+                            "First response due %(deadline)s",
+                            deadline=record.response_deadline,
+                        ),
+                    },
+                )
+                for record in self
+            ]
+        )
+        self._rma_service_write({"response_warning_sent": True})
 
     def _record_first_response_from_message(self, message):
         """Called from _message_post_after_hook of the models using the mixin.
