@@ -5,27 +5,45 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import Rpc, RpcError, make_cases
+from conftest import OdooServer, Rpc, RpcError, load_catalogue, make_cases
 
-CLIENTS = 8
+CLIENTS = 16
 CASES_PER_CLIENT = 25
-CLIENT_RETRIES = 3
-# what Odoo answers once its own retries on a locked row are exhausted
-CONCURRENCY_ERRORS = {
-    "psycopg2.errors.LockNotAvailable",
-    "psycopg2.errors.SerializationFailure",
-}
+WORKERS = 4
+# Odoo's own retry of a transaction that met a concurrent update (odoo.sql_db
+# logs the failed query, then the request runs again): invisible to the user,
+# but a retried authorisation has drawn a number it then rolled back
+RETRY_LINE = re.compile(
+    r"^ERROR: +(?:could not obtain lock|could not serialize access"
+    r"|deadlock detected)",
+    re.M,
+)
 
 
 def rma_sequence(admin):
-    seq = admin(
+    """This year's numbering of the main company's RMA cases (P3.1): the
+    latest date range of its yearly sequence."""
+    company = admin("res.company", "search", [], limit=1, order="id")[0]
+    sequence = admin(
         "ir.sequence",
         "search_read",
-        [("code", "=", "rma.unex.case")],
-        fields=["number_next_actual", "implementation"],
+        [("code", "=", "rma.unex.case"), ("company_id", "=", company)],
+        fields=["implementation", "use_date_range"],
     )
-    assert len(seq) == 1
-    return seq[0]
+    assert len(sequence) == 1, sequence
+    ranges = admin(
+        "ir.sequence.date_range",
+        "search_read",
+        [("sequence_id", "=", sequence[0]["id"])],
+        fields=["number_next_actual"],
+        order="date_from desc",
+        limit=1,
+    )
+    return dict(sequence[0], number_next_actual=ranges[0]["number_next_actual"])
+
+
+def retries_since(server, offset):
+    return len(RETRY_LINE.findall(server.log_text()[offset:]))
 
 
 def number_of(name):
@@ -61,57 +79,66 @@ def run_together(calls, timeout=60):
         return list(pool.map(run, calls))
 
 
-def test_p3_1_eight_clients_authorise_200_cases_at_once(server, admin, catalogue):
+@pytest.fixture(scope="module")
+def four_workers(system):
+    """A 4-worker server on its own copy of the test database."""
+    pg = system["pg"]
+    db = pg.copy(system["db"], f"{system['db']}_w4")
+    odoo = OdooServer(system["conf"], db, "four-workers", workers=WORKERS)
+    try:
+        yield odoo.start()
+    finally:
+        odoo.stop()
+        pg.drop(db)
+
+
+def test_p3_1_sixteen_clients_authorise_400_cases_at_once(four_workers):
+    """No error a user would see: every authorisation answers the first time
+    (the test retries nothing), each with its own number."""
+    server = four_workers
+    admin = Rpc(server, "admin")
     since = server.log_offset()
     sequence = rma_sequence(admin)
-    assert sequence["implementation"] == "no_gap"
+    assert (sequence["implementation"], sequence["use_date_range"]) == (
+        "standard",
+        True,
+    )
     first = sequence["number_next_actual"]
-    case_ids = make_cases(admin, catalogue, CLIENTS * CASES_PER_CLIENT)
+    case_ids = make_cases(admin, load_catalogue(admin), CLIENTS * CASES_PER_CLIENT)
     clients = [Rpc(server, "sales") for _ in range(CLIENTS)]
-
-    transient = []
 
     def authorise_batch(client, batch):
         def call():
             refused = []
             for case_id in batch:
-                for _attempt in range(CLIENT_RETRIES + 1):
-                    try:
-                        client("rma.unex.case", "action_authorise", [case_id])
-                        break
-                    except RpcError as error:
-                        if error.name not in CONCURRENCY_ERRORS:
-                            refused.append((case_id, str(error)))
-                            break
-                        # Odoo's own 5 retries ran out: the user clicks again
-                        transient.append(case_id)
-                else:
-                    refused.append((case_id, "still locked after client retries"))
+                try:
+                    client("rma.unex.case", "action_authorise", [case_id])
+                except RpcError as error:
+                    refused.append((case_id, error.name, error.message))
             return refused
 
         return call
 
     batches = [case_ids[i::CLIENTS] for i in range(CLIENTS)]
     refused = run_together(
-        [authorise_batch(c, b) for c, b in zip(clients, batches, strict=True)]
+        [authorise_batch(c, b) for c, b in zip(clients, batches, strict=True)],
+        timeout=120,
     )
     assert [r for batch in refused for r in batch] == []
-    # the no-gap sequence serialises authorisations: a few may have to be
-    # pressed again, never many
-    assert len(transient) <= len(case_ids) // 10, (
-        f"{len(transient)} concurrency refusals"
-    )
-    print(
-        f"\n{len(case_ids)} authorisations by {CLIENTS} clients; "
-        f"{len(transient)} refused on concurrency and pressed again"
-    )
 
     cases = admin("rma.unex.case", "read", case_ids, fields=["name", "state"])
     assert {c["state"] for c in cases} == {"authorised"}
     numbers = sorted(number_of(c["name"]) for c in cases)
-    # distinct, consecutive, starting where the sequence stood: no number lost
-    assert numbers == list(range(first, first + len(case_ids)))
-    assert rma_sequence(admin)["number_next_actual"] == first + len(case_ids)
+    assert len(set(numbers)) == len(case_ids), "a number issued twice"
+    assert numbers[0] >= first
+    # a gap only where Odoo rolled an authorisation back and ran it again
+    retried = retries_since(server, since)
+    gaps = numbers[-1] - numbers[0] + 1 - len(numbers)
+    assert gaps <= retried, f"{gaps} numbers lost, {retried} retries"
+    print(
+        f"\n{len(case_ids)} authorisations by {CLIENTS} clients on {WORKERS} "
+        f"workers: 0 errors, {retried} transparent retries by Odoo, {gaps} gaps"
+    )
 
     receipts = receipts_by_case(admin, case_ids)
     assert sorted(receipts) == sorted(case_ids), "a case without its receipt"
@@ -160,8 +187,10 @@ def test_x3_same_button_pressed_by_two_users_at_once(
     receipts = receipts_by_case(admin, case_ids)
     if state == "authorised":
         assert all(len(r) == 1 for r in receipts.values()) and len(receipts) == rounds
-        # one number per case, none burnt by the refused press
-        assert rma_sequence(admin)["number_next_actual"] == first + rounds
+        # one number per case; the refused press may only have drawn one in
+        # an attempt that Odoo rolled back and ran again
+        drawn = rma_sequence(admin)["number_next_actual"] - first
+        assert rounds <= drawn <= rounds + retries_since(server, since)
     else:
         assert receipts == {}
         assert rma_sequence(admin)["number_next_actual"] == first

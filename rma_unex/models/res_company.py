@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import is_html_empty
 
+from .ir_sequence import RMA_CASE_SEQUENCE_CODE
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -134,6 +136,24 @@ class ResCompany(models.Model):
         help="Larger selections (register rows, recall serials, units to verify) "
         "run as a background job; smaller ones at once.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # sudo: whoever may create a company gets its RMA numbering with it.
+        self.env["ir.sequence"].sudo()._rma_create_case_sequences(companies)
+        return companies
+
+    @api.model
+    def _rma_install_case_sequences(self):
+        """At install: every existing company numbers its own RMAs (P3.1)."""
+        Sequence = self.env["ir.sequence"]
+        numbered = Sequence.search([("code", "=", RMA_CASE_SEQUENCE_CODE)]).company_id
+        Sequence._rma_create_case_sequences(
+            self.with_context(active_test=False).search(
+                [("id", "not in", numbered.ids)]
+            )
+        )
 
     def _rma_response_deadline(self, start):
         """When a request received at ``start`` must be answered (P1.5, P7.3)."""

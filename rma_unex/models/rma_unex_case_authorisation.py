@@ -1,9 +1,13 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.osv.expression import AND
 
 from .rma_unex_constants import COVERED_STATUSES, GROUP_USER
+from .rma_unex_cron_batch import CronStep
+
+# Authorisation e-mails sent per batch of the background job (one commit each).
+AUTHORISATION_MAIL_BATCH = 20
 
 
 class RmaUnexCase(models.Model):
@@ -14,7 +18,22 @@ class RmaUnexCase(models.Model):
 
     _inherit = "rma.unex.case"
     date_authorised = fields.Datetime(readonly=True, copy=False, rma_protected=True)
-    # M2: an authorisation waits a limited time for the goods.
+    authorisation_mail_queued = fields.Datetime(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        rma_protected=True,
+        help="Authorised, its e-mail with the authorisation PDF still to send "
+        "(by the background job that renders the documents).",
+    )
+    authorisation_mail_user_id = fields.Many2one(
+        "res.users",
+        string="Authorised By",
+        readonly=True,
+        copy=False,
+        rma_protected=True,
+        help="Who authorised: the authorisation e-mail goes out in their name.",
+    )
     # M2: an authorisation waits a limited time for the goods.
     authorisation_valid_until = fields.Date(
         compute="_compute_authorisation_valid_until", store=True
@@ -28,8 +47,6 @@ class RmaUnexCase(models.Model):
     authorisation_expiry_reason = fields.Char(
         readonly=True, copy=False, rma_protected=True
     )
-    # P2.4: the customer's agreement to potential charges for units that look
-    # out of warranty. Recorded through the charge agreement wizard.
     # P2.4: the customer's agreement to potential charges for units that look
     # out of warranty. Recorded through the charge agreement wizard.
     charges_agreed = fields.Boolean(compute="_compute_charges_agreed", store=True)
@@ -136,40 +153,78 @@ class RmaUnexCase(models.Model):
     # ------------------------------------------------------------------
 
     def _next_rma_numbers(self):
-        """{case: its new RMA number}, one batch per company (P3.1)."""
+        """{case: its new RMA number}, one batch per company and year (P3.1)."""
         numbers = {}
         for company in self.company_id:
             cases = self.filtered(lambda c, company=company: c.company_id == company)
             # sudo: sales staff issue numbers without rights on sequences.
-            sequence = (
-                self.env["ir.sequence"]
-                .sudo()
-                .search(
-                    [
-                        ("code", "=", "rma.unex.case"),
-                        ("company_id", "in", [company.id, False]),
-                    ],
-                    order="company_id",
-                    limit=1,
-                )
-            )
-            if not sequence:
-                raise UserError(_("The RMA number sequence is missing."))
+            sequence = self.env["ir.sequence"].sudo()._rma_case_sequence(company)
+            day = company._rma_local_date(fields.Datetime.now())
             numbers.update(
-                zip(cases, sequence._rma_next_batch(len(cases)), strict=True)
+                zip(cases, sequence._rma_next_batch(len(cases), day), strict=True)
             )
         return numbers
 
+    def _queue_authorisation_mail(self):
+        """The authorisation e-mail (P3.1, P3.2) leaves in the background: its
+        PDF, rendered by wkhtmltopdf, takes about a second a case, which an
+        authorisation of a hundred cases must not wait for."""
+        self._rma_service_write(
+            {
+                "authorisation_mail_queued": fields.Datetime.now(),
+                "authorisation_mail_user_id": self.env.user.id,
+            }
+        )
+        self.env.ref("rma_unex.ir_cron_rma_authorisation_mail")._trigger()
+
+    @api.model
+    def _cron_send_authorisation_mails(self, batch_size=AUTHORISATION_MAIL_BATCH):
+        """Send the queued authorisation e-mails, a batch of cases per call
+        (rma.unex.cron.batch: committed, Odoo calling again while some
+        remain). Returns the number of cases whose e-mail went out."""
+        return self.env["rma.unex.cron.batch"]._run(
+            [
+                CronStep(
+                    "authorisation_mail",
+                    self._name,
+                    [("authorisation_mail_queued", "!=", False)],
+                    lambda cases: cases._send_queued_authorisation_mails(),
+                    size=batch_size,
+                )
+            ]
+        )
+
+    def _send_queued_authorisation_mails(self):
+        """The queued e-mails of these cases, each in the name of who
+        authorised, with their rights, as when the e-mail left with the
+        authorisation; the cases leave the queue."""
+        for (user, company), cases in self.grouped(
+            lambda case: (case.authorisation_mail_user_id, case.company_id)
+        ).items():
+            if user.active:
+                cases = cases.with_user(user).with_company(company)
+            cases._send_authorisation()
+        self._rma_service_write({"authorisation_mail_queued": False})
+
     def _send_authorisation(self):
-        template = self.env.ref("rma_unex.mail_template_rma_authorised")
+        """Post the authorisation e-mail on the cases (as the current user)
+        and queue it to their contacts."""
         for case in self:
             if case.contact_id or case.partner_id.email:
                 case.message_subscribe(
                     partner_ids=(case.contact_id or case.partner_id).ids
                 )
-        # One composer in batch comment mode renders the template for all the
-        # cases at once (per language) and posts on each; message_post_with_source
-        # would create and compute one composer per case.
+        self._post_template_batch(
+            self.env.ref("rma_unex.mail_template_rma_authorised"), "comment"
+        )
+
+    def _post_template_batch(self, template, message_type="notification"):
+        """Post ``template`` on every case of ``self``, to its recipients.
+
+        One composer in batch comment mode renders the template for all the
+        cases at once (per language) and posts on each; message_post_with_source
+        would create and compute one composer per case.
+        """
         composer = (
             self.env["mail.compose.message"]
             .with_context(
@@ -180,7 +235,7 @@ class RmaUnexCase(models.Model):
             .create(
                 {
                     "template_id": template.id,
-                    "message_type": "comment",
+                    "message_type": message_type,
                     "subtype_id": self.env.ref("mail.mt_comment").id,
                 }
             )
@@ -193,53 +248,91 @@ class RmaUnexCase(models.Model):
 
     @api.model
     def _cron_authorisation_validity(self):
-        """Remind, then expire, authorisations whose goods never arrived (M2)."""
+        """Remind, then expire, authorisations whose goods never arrived (M2):
+        one committed batch per call, reminders first (rma.unex.cron.batch).
+        The reminder date and the expired flag mark what is done."""
         now = fields.Datetime.now()
-        waiting = self.search(
+        Batch = self.env["rma.unex.cron.batch"]
+        waiting = [
+            ("state", "=", "authorised"),
+            ("receipt_state", "=", "none"),
+            ("authorisation_expired", "=", False),
+        ]
+        remind = Batch._by_company(
+            self._name,
+            AND([waiting, [("authorisation_reminder_date", "=", False)]]),
+            lambda company: [
+                (
+                    "date_authorised",
+                    "<=",
+                    now - relativedelta(days=company.rma_authorisation_days),
+                )
+            ],
+        )
+        expire = Batch._by_company(
+            self._name,
+            AND([waiting, [("authorisation_reminder_date", "!=", False)]]),
+            lambda company: [
+                (
+                    "authorisation_reminder_date",
+                    "<=",
+                    now - relativedelta(days=company.rma_authorisation_grace_days),
+                )
+            ],
+        )
+        return Batch._run(
             [
-                ("state", "=", "authorised"),
-                ("receipt_state", "=", "none"),
-                ("authorisation_expired", "=", False),
+                CronStep(
+                    "authorisation_reminder",
+                    self._name,
+                    remind,
+                    lambda cases: cases._remind_authorisation(now),
+                ),
+                CronStep(
+                    "authorisation_expiry",
+                    self._name,
+                    expire,
+                    lambda cases: cases._expire_authorisation(),
+                ),
             ]
         )
-        for case in waiting:
-            company = case.company_id
-            due = case.date_authorised + relativedelta(
-                days=company.rma_authorisation_days
-            )
-            if not case.authorisation_reminder_date and now >= due:
-                case._remind_authorisation(now)
-            elif case.authorisation_reminder_date and now >= (
-                case.authorisation_reminder_date
-                + relativedelta(days=company.rma_authorisation_grace_days)
-            ):
-                case._expire_authorisation()
 
     def _remind_authorisation(self, now):
-        """The customer is reminded to send the goods; sales gets an activity."""
-        self.ensure_one()
-        template = self.env.ref("rma_unex.mail_template_rma_authorisation_reminder")
+        """The customers are reminded to send the goods (one e-mail composer
+        for all); sales gets an activity on each case (created together)."""
         self._rma_service_write({"authorisation_reminder_date": now})
-        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        if self.user_id:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=self.user_id.id,
-                summary=_("RMA goods not received"),
-            )
+        self._post_template_batch(
+            self.env.ref("rma_unex.mail_template_rma_authorisation_reminder")
+        )
+        self.env["rma.unex.cron.batch"]._schedule_activities(
+            [
+                (
+                    case,
+                    {
+                        "user_id": case.user_id.id,
+                        "summary": self.env._("RMA goods not received"),
+                    },
+                )
+                for case in self.filtered("user_id")
+            ]
+        )
 
     def _expire_authorisation(self):
         """No goods within the period and the grace days: boxes are refused."""
-        self.ensure_one()
-        company = self.company_id
-        reason = _(
-            "no goods received within %(days)s days of authorisation",
-            days=company.rma_authorisation_days + company.rma_authorisation_grace_days,
-        )
-        self._rma_service_write(
-            {"authorisation_expired": True, "authorisation_expiry_reason": reason}
-        )
-        self.message_post(body=_("Authorisation expired: %(reason)s.", reason=reason))
+        bodies = {}
+        for company in self.company_id:
+            cases = self.filtered(lambda c, company=company: c.company_id == company)
+            reason = _(
+                "no goods received within %(days)s days of authorisation",
+                days=company.rma_authorisation_days
+                + company.rma_authorisation_grace_days,
+            )
+            cases._rma_service_write(
+                {"authorisation_expired": True, "authorisation_expiry_reason": reason}
+            )
+            body = _("Authorisation expired: %(reason)s.", reason=reason)
+            bodies.update(dict.fromkeys(cases.ids, body))
+        self._message_log_batch(bodies)
 
     def action_revalidate_authorisation(self):
         """Sales gives the customer a new period to send the goods (M2)."""
