@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .rma_unex_cron_batch import CronStep
+
 
 class RmaUnexCase(models.Model):
     """Advance replacement (M6): for customers the RMA Manager allows, the
@@ -123,71 +125,108 @@ class RmaUnexCase(models.Model):
 
     @api.model
     def _cron_advance_replacements(self):
-        """Remind customers of faulty units still out (weekly), and invoice
-        those not back by their due date at list price (M6)."""
+        """Invoice at list price the faulty units not back by their due date,
+        and remind customers weekly of those still out (M6): one committed
+        batch per call (rma.unex.cron.batch), invoices first. The invoice
+        order and the reminder date mark what is done."""
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
-        units = self.env["rma.unex.unit"].search(
+        outstanding = [
+            ("advance_shipped_date", "!=", False),
+            ("date_received", "=", False),
+            ("advance_order_id", "=", False),
+        ]
+        return self.env["rma.unex.cron.batch"]._run(
             [
-                ("advance_shipped_date", "!=", False),
-                ("date_received", "=", False),
-                ("advance_order_id", "=", False),
+                CronStep(
+                    "advance_invoice",
+                    "rma.unex.unit",
+                    [*outstanding, ("advance_due_date", "<", today)],
+                    self._invoice_unreturned_units,
+                ),
+                CronStep(
+                    "advance_reminder",
+                    "rma.unex.unit",
+                    [
+                        *outstanding,
+                        ("advance_due_date", ">=", today),
+                        "|",
+                        ("advance_reminder_date", "=", False),
+                        ("advance_reminder_date", "<=", now - relativedelta(days=7)),
+                    ],
+                    lambda units: self._remind_unreturned_units(units, now),
+                ),
             ]
         )
-        for unit in units:
-            if unit.advance_due_date < today:
-                unit.case_id._invoice_unreturned_unit(unit)
-            elif not unit.advance_reminder_date or (
-                unit.advance_reminder_date + relativedelta(days=7) <= now
-            ):
-                unit.case_id._remind_unreturned_unit(unit, now)
 
-    def _invoice_unreturned_unit(self, unit):
-        """The faulty unit did not come back: invoiced at list price (M6)."""
-        self.ensure_one()
-        customer_env = self._customer_env()
-        label = customer_env._("not returned after advance replacement")
+    @api.model
+    def _invoice_unreturned_units(self, units):
+        """The faulty units did not come back: each is invoiced at list price
+        on an order of its own (M6), the orders created and confirmed
+        together."""
+        labels = [
+            unit.case_id._customer_env()._("not returned after advance replacement")
+            for unit in units
+        ]
         # sudo: the cron bills on behalf of sales
-        order = (
+        orders = (
             self.env["sale.order"]
             .sudo()
             .create(
-                self._prepare_sale_order_vals(
-                    [(unit.product_id, label)], validity=False
+                [
+                    unit.case_id._prepare_sale_order_vals(
+                        [(unit.product_id, label)], validity=False
+                    )
+                    for unit, label in zip(units, labels, strict=True)
+                ]
+            )
+        )
+        orders.order_line._compute_price_unit()
+        orders.action_confirm()
+        for unit, order in zip(units, orders, strict=True):
+            unit._rma_service_write({"advance_order_id": order.id})
+            case = unit.case_id
+            customer_env = case._customer_env()
+            case._post_to_customer(
+                customer_env._(
+                    "%(unit)s was not returned by %(date)s: invoiced at list "
+                    "price on %(order)s.",
+                    unit=unit.with_env(customer_env).display_name,
+                    date=unit.advance_due_date,
+                    order=order.name,
                 )
             )
-        )
-        order.order_line._compute_price_unit()
-        order.action_confirm()
-        unit._rma_service_write({"advance_order_id": order.id})
-        self._post_to_customer(
-            customer_env._(
-                "%(unit)s was not returned by %(date)s: invoiced at list "
-                "price on %(order)s.",
-                unit=unit.with_env(customer_env).display_name,
-                date=unit.advance_due_date,
-                order=order.name,
-            )
-        )
 
-    def _remind_unreturned_unit(self, unit, now):
-        """The weekly reminder to the customer, and an activity for sales."""
-        self.ensure_one()
-        customer_env = self._customer_env()
-        unit._rma_service_write({"advance_reminder_date": now})
-        self._post_to_customer(
-            customer_env._(
-                "Reminder: please send back the faulty %(unit)s for RMA "
-                "%(rma)s by %(date)s; it is invoiced at list price "
-                "otherwise.",
-                unit=unit.with_env(customer_env).display_name,
-                rma=self.name,
-                date=unit.advance_due_date,
+    @api.model
+    def _remind_unreturned_units(self, units, now):
+        """The weekly reminder to each customer, and an activity for sales on
+        the case of each unit (created together)."""
+        units._rma_service_write({"advance_reminder_date": now})
+        for unit in units:
+            case = unit.case_id
+            customer_env = case._customer_env()
+            case._post_to_customer(
+                customer_env._(
+                    "Reminder: please send back the faulty %(unit)s for RMA "
+                    "%(rma)s by %(date)s; it is invoiced at list price "
+                    "otherwise.",
+                    unit=unit.with_env(customer_env).display_name,
+                    rma=case.name,
+                    date=unit.advance_due_date,
+                )
             )
+        self.env["rma.unex.cron.batch"]._schedule_activities(
+            [
+                (
+                    unit.case_id,
+                    {
+                        "user_id": unit.case_id.user_id.id,
+                        "summary": self.env._(
+                            "Faulty unit outstanding after advance replacement"
+                        ),
+                    },
+                )
+                for unit in units
+                if unit.case_id.user_id
+            ]
         )
-        if self.user_id:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=self.user_id.id,
-                summary=_("Faulty unit outstanding after advance replacement"),
-            )

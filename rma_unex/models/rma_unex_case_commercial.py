@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from .rma_unex_constants import GROUP_SALES
+from .rma_unex_cron_batch import CronStep
 
 
 class RmaUnexCase(models.Model):
@@ -22,6 +23,13 @@ class RmaUnexCase(models.Model):
         tracking=True,
         help="After the custody limit, units of a declined or unanswered "
         "quotation are sent back unrepaired or scrapped, as the customer chose (M5).",
+    )
+    custody_limit_date = fields.Date(
+        compute="_compute_custody_limit_date",
+        store=True,
+        index="btree_not_null",
+        help="The current quotation lapsed: after this day its units go back "
+        "unrepaired or to scrap, as the customer chose (M5).",
     )
     # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
     # Commercial documents (P4.4, P6.3): standard sale orders and repairs.
@@ -136,10 +144,10 @@ class RmaUnexCase(models.Model):
         order = (
             self.env["sale.order"].sudo().create(self._prepare_sale_order_vals(lines))
         )
-        # on the portal at once: the customer's quotations list it, the contact
-        # follows it (as a quotation sent by e-mail would be)
-        order.action_quotation_sent()
+        # sent at once: the contact gets it by e-mail and follows it, which
+        # lists it on their company's portal
         order.message_subscribe(partner_ids=(self.contact_id or self.partner_id).ids)
+        self._send_quotation_mail(order)
         self.message_post(
             body=_(
                 "Quotation %(order)s issued, valid until %(date)s.",
@@ -148,6 +156,18 @@ class RmaUnexCase(models.Model):
             )
         )
         return order
+
+    def _send_quotation_mail(self, order):
+        """E-mail the quotation with its PDF to the case's contact, in their
+        language, saying how to approve it (P4.4, P4.5); the order is marked
+        sent, as Odoo's "Send by Email" does (not action_quotation_sent, which
+        would make the company's general address follow it and get a copy)."""
+        order.with_context(mark_so_as_sent=True).message_post_with_source(
+            self.env.ref("rma_unex.mail_template_rma_quotation"),
+            subtype_xmlid="mail.mt_comment",
+            # Odoo's quotation layout: the portal button to accept and sign
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+        )
 
     def _supersede_quotation(self):
         """Hidden damage (P5.2): a new quotation replaces the open one, which
@@ -203,65 +223,120 @@ class RmaUnexCase(models.Model):
             if order == case._current_quotation():
                 case._apply_transition("approve", system=True)
 
-    def _on_quotation_lapsed(self, order, reason):
-        """A declined or expired quotation sends the case back to evaluation,
-        where sales decides anew (revised quote, return unrepaired, scrap)."""
-        for case in self.filtered(lambda c: c.state == "quoted"):
-            if order != case._current_quotation():
-                continue
-            # sudo: the lapse date is the case's note on its quotation
-            order.sudo().rma_lapsed_on = fields.Date.context_today(self)
-            case._apply_transition("quotation_lapsed", system=True)
-            case.message_post(body=reason)
-            if case.user_id:
-                case.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=case.user_id.id,
-                    summary=_("Quotation %(order)s lapsed", order=order.name),
-                    note=reason,
+    @api.model
+    def _on_quotations_lapsed(self, lapses):
+        """Declined or expired quotations ({order: reason}) send their cases
+        back to evaluation, where sales decides anew (revised quote, return
+        unrepaired, scrap); all of them together: one transition, one batch
+        of notes, one create of the activities."""
+        lapsed = {
+            order: reason
+            for order, reason in lapses.items()
+            if order.rma_case_id.state == "quoted"
+            and order == order.rma_case_id._current_quotation()
+        }
+        if not lapsed:
+            return
+        orders = self.env["sale.order"].union(*lapsed)
+        cases = orders.rma_case_id
+        # sudo: the lapse date is the case's note on its quotation
+        orders.sudo().rma_lapsed_on = fields.Date.context_today(self)
+        cases._apply_transition("quotation_lapsed", system=True)
+        cases._message_log_batch(
+            {order.rma_case_id.id: reason for order, reason in lapsed.items()}
+        )
+        self.env["rma.unex.cron.batch"]._schedule_activities(
+            [
+                (
+                    order.rma_case_id,
+                    {
+                        "user_id": order.rma_case_id.user_id.id,
+                        "summary": self.env._(
+                            "Quotation %(order)s lapsed", order=order.name
+                        ),
+                        "note": reason,
+                    },
                 )
+                for order, reason in lapsed.items()
+                if order.rma_case_id.user_id
+            ]
+        )
+
+    @api.depends(
+        "sale_order_ids.rma_lapsed_on",
+        "sale_order_ids.rma_superseded_by_id",
+        "sale_order_ids.rma_order_kind",
+        "company_id.rma_custody_days",
+    )
+    def _compute_custody_limit_date(self):
+        for case in self:
+            lapsed_on = case._current_quotation().rma_lapsed_on
+            case.custody_limit_date = lapsed_on and lapsed_on + relativedelta(
+                days=case.company_id.rma_custody_days
+            )
 
     @api.model
     def _cron_custody_limit(self):
         """M5: no unit waits in the workshop forever. A quotation declined or
         expired more than the custody limit ago, with no new decision since,
-        sends its paid-repair units back unrepaired or to scrap."""
-        today = fields.Date.context_today(self)
-        for case in self.search([("state", "=", "evaluation")]):
-            order = case._current_quotation()
-            limit = case.company_id.rma_custody_days
-            if (
-                not order.rma_lapsed_on
-                or order.rma_lapsed_on + relativedelta(days=limit) > today
-            ):
-                continue
+        sends its paid-repair units back unrepaired or to scrap: one committed
+        batch per call (rma.unex.cron.batch), done once the case is released."""
+        return self.env["rma.unex.cron.batch"]._run(
+            [
+                CronStep(
+                    "custody_limit",
+                    self._name,
+                    [
+                        ("state", "=", "evaluation"),
+                        ("custody_limit_date", "<=", fields.Date.context_today(self)),
+                        (
+                            "unit_ids",
+                            "any",
+                            [
+                                ("disposition", "=", "paid_repair"),
+                                ("is_rejected", "=", False),
+                            ],
+                        ),
+                    ],
+                    lambda cases: cases._end_custody(),
+                )
+            ]
+        )
+
+    def _end_custody(self):
+        """The custody limit passed: the paid-repair units go as the customer
+        chose, the cases are released together, each customer is told."""
+        orders = {}
+        for case in self:
+            order = orders[case] = case._current_quotation()
+            disposition = (
+                "scrap" if case.custody_choice == "scrap" else "return_unrepaired"
+            )
             units = case._active_units().filtered(
                 lambda u: u.disposition == "paid_repair"
             )
-            if units:
-                case._end_custody(order, units)
-
-    def _end_custody(self, order, units):
-        """The custody limit passed: the units go as the customer chose."""
-        self.ensure_one()
-        disposition = "scrap" if self.custody_choice == "scrap" else "return_unrepaired"
-        units._rma_service_write(
-            {
-                "disposition": disposition,
-                "disposition_reason": _(
-                    "Custody limit: quotation %(order)s lapsed on %(date)s.",
-                    order=order.name,
-                    date=order.rma_lapsed_on,
-                ),
-                "disposition_user_id": self.env.user.id,
-                "disposition_date": fields.Datetime.now(),
-            }
-        )
+            units._rma_service_write(
+                {
+                    "disposition": disposition,
+                    "disposition_reason": _(
+                        "Custody limit: quotation %(order)s lapsed on %(date)s.",
+                        order=order.name,
+                        date=order.rma_lapsed_on,
+                    ),
+                    "disposition_user_id": self.env.user.id,
+                    "disposition_date": fields.Datetime.now(),
+                }
+            )
         self._apply_transition("release", system=True)
+        for case, order in orders.items():
+            case._notify_custody_end(order)
+
+    def _notify_custody_end(self, order):
+        self.ensure_one()
         customer_env = self._customer_env()
         outcome = (
             customer_env._("scrapped")
-            if disposition == "scrap"
+            if self.custody_choice == "scrap"
             else customer_env._("returned unrepaired")
         )
         self._post_to_customer(
@@ -349,3 +424,11 @@ class RmaUnexCase(models.Model):
 
     def action_view_invoices(self):
         return self.sale_order_ids.invoice_ids._get_records_action(name=_("Invoices"))
+
+    def action_send_application_form(self):
+        """E-mail the case's contact their RMA application form (P7.2), for
+        the devices still to come."""
+        self.ensure_one()
+        return self.env["rma.unex.application.form"]._action_send(
+            self, self.contact_id or self.partner_id
+        )

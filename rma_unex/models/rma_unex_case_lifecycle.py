@@ -137,6 +137,12 @@ class RmaUnexCase(models.Model):
             _lt("Revalidate an authorisation"),
             buttons=("action_revalidate_authorisation",),
         ),
+        "decide_units": Action(
+            ("evaluation",),
+            (GROUP_SALES, GROUP_QUALITY),
+            _lt("Decide on the units"),
+            buttons=("action_decide_units",),
+        ),
     }
 
     suspend_reason = fields.Text(
@@ -169,13 +175,22 @@ class RmaUnexCase(models.Model):
     def _after_authorise(self):
         self._create_receipts()
         self._record_first_response()
-        self._send_authorisation()
+        self._queue_authorisation_mail()
 
     def action_receive(self):
         return self._apply_transition("receive")
 
     def action_start_evaluation(self):
         return self._apply_transition("start_evaluation")
+
+    def action_decide_units(self):
+        """One decision for many units: the wizard starts with the units still
+        undecided (all of them once every unit has its decision)."""
+        self.ensure_one()
+        self._check_action("decide_units")
+        units = self._active_units()
+        undecided = units.filtered(lambda u: not u.disposition)
+        return (undecided or units).action_open_decision_wizard()
 
     def action_send_quotation(self):
         """Quote the chargeable units as a standard sale order (P4.4, P4.5)."""

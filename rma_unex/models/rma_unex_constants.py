@@ -90,6 +90,22 @@ TSR_STATES = [
     ("escalated", "Escalated to RMA"),
 ]
 
+# Scheduled actions -------------------------------------------------------
+
+# The kinds of work of the crons, which run in committed batches
+# (rma.unex.cron.batch); a record one of them could not handle is put aside
+# under its code (rma.unex.cron.failure).
+CRON_STEPS = [
+    ("authorisation_mail", "Authorisation e-mail (P3.1, P3.2)"),
+    ("authorisation_reminder", "Authorisation reminder (M2)"),
+    ("authorisation_expiry", "Authorisation expiry (M2)"),
+    ("quotation_expiry", "Quotation expiry (P4.5)"),
+    ("custody_limit", "Custody limit (M5)"),
+    ("advance_invoice", "Unreturned unit invoiced (M6)"),
+    ("advance_reminder", "Unreturned unit reminder (M6)"),
+    ("response_warning", "First-response warning (P1.5)"),
+]
+
 # Lifecycles --------------------------------------------------------------
 
 

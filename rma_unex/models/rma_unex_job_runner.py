@@ -12,7 +12,9 @@ _logger = logging.getLogger(__name__)
 # the same job (the second key is the job id).
 LOCK_NAMESPACE = 0x524D41
 # Records handled per transaction; each batch commits its work and its
-# progress together, so a crash never repeats a committed batch.
+# progress together, so a crash never repeats a committed batch. A system
+# parameter rma_unex.job_batch_<type> (recall, warranty) overrides them, e.g.
+# smaller batches where limit_time_real_cron is short.
 RECALL_BATCH = 50
 WARRANTY_BATCH = 500
 # A batch started this many times without finishing (its worker killed by a
@@ -41,8 +43,9 @@ class RmaUnexJob(models.Model):
         autocommit = bool(self.env.context.get("cron_id")) and not module.current_test
         job = self._rma_lock_next_job(autocommit)
         if job:
+            batch = job._rma_batch_number()
             try:
-                job._rma_run_batch(autocommit)
+                job._rma_run_batch(autocommit, batch)
             finally:
                 if autocommit:
                     # release the job only once its batch is committed
@@ -50,9 +53,26 @@ class RmaUnexJob(models.Model):
                 self.env.cr.execute(
                     "SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, job.id)
                 )
+            _logger.info(
+                "RMA job %s (%s): batch %s %s, %s of %s done, job %s",
+                job.id,
+                job.job_type,
+                batch,
+                "committed" if autocommit else "done",
+                job.progress_done,
+                job.progress_total,
+                job.state,
+            )
         # sudo: the cron counts the pending jobs of every user
         remaining = self.sudo().search_count([("state", "in", PENDING_STATES)])
         self.env["ir.cron"]._notify_progress(done=1 if job else 0, remaining=remaining)
+        if job and remaining:
+            # Odoo calls a cron that reports work left up to 10 times in a
+            # row, then leaves it ready but wakes no cron worker: without a
+            # trigger the next batches would wait for the next poll of a
+            # worker (a minute). Only after a batch: jobs all held by others
+            # must not keep the cron spinning.
+            self.env.ref("rma_unex.ir_cron_rma_unex_job")._trigger()
 
     @api.model
     def _rma_lock_next_job(self, autocommit):
@@ -79,7 +99,32 @@ class RmaUnexJob(models.Model):
             cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, job_id))
         return self.browse()
 
-    def _rma_run_batch(self, autocommit):
+    def _rma_batch_size(self):
+        """Records per batch of this job's type: the system parameter
+        ``rma_unex.job_batch_<type>`` if it is a positive number, else the
+        default of the module."""
+        self.ensure_one()
+        default = {"recall": RECALL_BATCH, "warranty": WARRANTY_BATCH}[self.job_type]
+        # sudo: a setting of the administrator, read by the cron for any user
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(f"rma_unex.job_batch_{self.job_type}", "")
+        )
+        return int(value) if value.strip().isdigit() and int(value) > 0 else default
+
+    def _rma_batch_number(self):
+        """Which batch of the job runs next (1 = the first), for the log: a
+        register is one batch, a recall's first batch plans its customers."""
+        self.ensure_one()
+        if self.job_type == "register":
+            return 1
+        batches_done = -(-self.progress_done // self._rma_batch_size())
+        if self.job_type == "recall":
+            return 1 + (1 + batches_done if self.plan else 0)
+        return 1 + batches_done
+
+    def _rma_run_batch(self, autocommit, batch):
         self.ensure_one()
         if self.attempts >= MAX_ATTEMPTS:
             self._rma_fail(
@@ -101,6 +146,15 @@ class RmaUnexJob(models.Model):
         if autocommit:
             # counted even if this worker gets killed during the batch
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        _logger.info(
+            "RMA job %s (%s): batch %s started, attempt %s, %s of %s done",
+            self.id,
+            self.job_type,
+            batch,
+            self.attempts,
+            self.progress_done,
+            self.progress_total,
+        )
         # the work runs with the requester's rights, in the job's company
         user_env = self.env(
             user=self.user_id.id,
@@ -163,14 +217,13 @@ class RmaUnexJob(models.Model):
     def _rma_run_warranty(self, user_env):
         ids = self.res_ids or []
         done = self.progress_done
-        units = (
-            user_env["rma.unex.unit"].browse(ids[done : done + WARRANTY_BATCH]).exists()
-        )
+        size = self._rma_batch_size()
+        units = user_env["rma.unex.unit"].browse(ids[done : done + size]).exists()
         # a case closed since the job was queued is left as it is
         units.filtered(
             lambda u: u.case_state not in ("closed", "cancelled")
         ).action_verify_warranty()
-        done = min(done + WARRANTY_BATCH, len(ids))
+        done = min(done + size, len(ids))
         self._rma_report_progress(done, len(ids))
         if done >= len(ids):
             self._rma_finish(_("%(count)s units verified.", count=len(ids)))
@@ -188,7 +241,7 @@ class RmaUnexJob(models.Model):
             self._rma_report_progress(0, len(plan))
             return
         done = self.progress_done
-        batch = self.plan[done : done + RECALL_BATCH]
+        batch = self.plan[done : done + self._rma_batch_size()]
         # after a crash the batch may be partly done already: skip its cases
         opened = set(
             user_env["rma.unex.case"]

@@ -1,11 +1,12 @@
 import io
 import json
+import logging
 from datetime import date, timedelta
 from unittest.mock import patch
 
 from openpyxl import load_workbook
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 
 from .common import RmaUnexCommon
@@ -283,6 +284,63 @@ class TestBackgroundJob(RmaUnexCommon):
         # once the other worker is gone (crashed or done), the job is taken up
         self.Job._cron_process_jobs()
         self.assertEqual(first.state, "done")
+
+    def cron_triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+
+    def test_x1_a_job_with_work_left_wakes_the_cron_again(self):
+        """Odoo calls a cron that reports work left at most 10 times in a row
+        and wakes no worker after that: each batch that leaves work triggers
+        the cron, so the next batches do not wait for a worker's next poll."""
+        self.make_register_job()
+        self.make_register_job(user=self.sales)
+        before = self.cron_triggers()
+        self.Job._cron_process_jobs()
+        woken = self.cron_triggers() - before
+        self.assertEqual(len(woken), 1, "one job left: the cron is woken again")
+        self.assertLessEqual(woken.call_at, fields.Datetime.now(), "at once")
+        self.Job._cron_process_jobs()
+        self.assertEqual(self.cron_triggers() - before, woken, "none left: no wake")
+        # every pending job held by another worker: no batch, no trigger (the
+        # cron must not spin while the other worker runs it)
+        _cases, _action, held = self.make_register_job()
+        before = self.cron_triggers()
+        with self.registry.cursor() as other_worker:
+            other_worker.execute("SELECT pg_advisory_lock(%s, %s)", (0x524D41, held.id))
+            self.Job._cron_process_jobs()
+            other_worker.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", (0x524D41, held.id)
+            )
+        self.assertEqual(held.state, "queued")
+        self.assertEqual(self.cron_triggers(), before)
+
+    def test_x1_batch_sizes_from_system_parameters_and_logged_batches(self):
+        units = (
+            self.make_case(lots=self.lot | self.lot_2)
+            | self.make_case(partner=self.customer_b)
+        ).unit_ids
+        self.Job.with_user(self.sales)._rma_verify_warranty(units.with_user(self.sales))
+        job = self.new_jobs([("job_type", "=", "warranty")])
+        params = self.env["ir.config_parameter"].sudo()
+        for wrong in ("0", "-2", "two", ""):
+            params.set_param("rma_unex.job_batch_warranty", wrong)
+            self.assertEqual(job._rma_batch_size(), 500, wrong)
+        params.set_param("rma_unex.job_batch_warranty", "2")
+        # the level as a number: Odoo names its level 25 "INFO" too
+        with self.assertLogs(JOB_MODULE, logging.INFO) as logs:
+            self.Job._cron_process_jobs()
+            self.assertEqual((job.progress_done, job.progress_total), (2, 3))
+            self.Job._cron_process_jobs()
+        self.assertEqual((job.state, job.progress_done), ("done", 3))
+        self.assertEqual(
+            [line.split(":", 2)[2] for line in logs.output],
+            [
+                f"RMA job {job.id} (warranty): batch 1 started, attempt 1, 0 of 0 done",
+                f"RMA job {job.id} (warranty): batch 1 done, 2 of 3 done, job running",
+                f"RMA job {job.id} (warranty): batch 2 started, attempt 1, 2 of 3 done",
+                f"RMA job {job.id} (warranty): batch 2 done, 3 of 3 done, job done",
+            ],
+        )
 
     def test_x1_a_batch_that_keeps_killing_its_worker_fails_the_job(self):
         _cases, _action, job = self.make_register_job()
