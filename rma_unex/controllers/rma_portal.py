@@ -5,7 +5,11 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.helpdesk_ticket_portal import MAX_FORM_DEVICES
+
 CLOSED_STATES = ("closed", "cancelled")
+# Units listed per page of an RMA's page: a distributor's case may hold 500.
+UNITS_PER_PAGE = 50
 
 
 class RmaUnexPortal(CustomerPortal):
@@ -103,14 +107,20 @@ class RmaUnexPortal(CustomerPortal):
             return request.redirect(f"/web/login?redirect=/my/rmas/{case_id}")
         return request.not_found()
 
-    @http.route(["/my/rmas/<int:case_id>"], type="http", auth="public", website=True)
-    def portal_my_rma(self, case_id, access_token=None, **kw):
+    @http.route(
+        ["/my/rmas/<int:case_id>", "/my/rmas/<int:case_id>/page/<int:page>"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_rma(self, case_id, access_token=None, page=1, **kw):
         try:
             case_sudo = self._document_check_access(
                 "rma.unex.case", case_id, access_token
             )
         except (AccessError, MissingError):
             return self._rma_refuse(case_id)
+        units, unit_pager = self._rma_unit_page(case_sudo, access_token, page)
         values = self._get_page_view_values(
             case_sudo,
             access_token,
@@ -118,7 +128,15 @@ class RmaUnexPortal(CustomerPortal):
                 "case": case_sudo,
                 "page_name": "rma",
                 "timeline": case_sudo._portal_timeline(),
-                "units": case_sudo.unit_ids,
+                "units": units,
+                "unit_pager": unit_pager,
+                # one query, not a read of every unit of a case of hundreds
+                "has_failure_analysis": bool(
+                    units.search_count(
+                        [("case_id", "=", case_sudo.id), ("fa_date", "!=", False)],
+                        limit=1,
+                    )
+                ),
                 "orders": case_sudo.sale_order_ids.filtered(
                     lambda o: o.state in ("draft", "sent", "sale")
                 ),
@@ -130,6 +148,20 @@ class RmaUnexPortal(CustomerPortal):
             False,
         )
         return request.render("rma_unex.portal_my_rma", values)
+
+    def _rma_unit_page(self, case_sudo, access_token, page):
+        """The units of one page of the case, read for that page only."""
+        Unit = case_sudo.env["rma.unex.unit"]
+        domain = [("case_id", "=", case_sudo.id)]
+        pager = portal_pager(
+            url=f"/my/rmas/{case_sudo.id}",
+            url_args={"access_token": access_token} if access_token else None,
+            total=Unit.search_count(domain),
+            page=page,
+            step=UNITS_PER_PAGE,
+        )
+        units = Unit.search(domain, limit=UNITS_PER_PAGE, offset=pager["offset"])
+        return units, pager
 
     _RMA_REPORTS = {
         "authorisation": "rma_unex.action_report_rma_unex_authorisation",
@@ -186,10 +218,17 @@ class RmaUnexPortal(CustomerPortal):
             .sudo()
             .search([("is_public", "=", True)])
         )
+        Ticket = request.env["helpdesk.ticket"]
         layout.update(
             {
                 "page_name": "support_request",
                 "products": products,
+                # sudo: the return reasons are a public list of choices (M14).
+                "return_reasons": request.env["rma.unex.return.reason"]
+                .sudo()
+                .search([]),
+                "device_rows": Ticket._portal_device_rows(values or {}),
+                "max_devices": MAX_FORM_DEVICES,
                 "bulletins": bulletins,
                 "form": values or {},
                 "error": error,

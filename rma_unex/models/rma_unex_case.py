@@ -1,3 +1,5 @@
+import uuid
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -211,10 +213,20 @@ class RmaUnexCase(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        cases = super().create(vals_list)
+        for vals in vals_list:
+            # the portal's link is made with the case: a page view writes nothing
+            vals.setdefault("access_token", str(uuid.uuid4()))
+        # The creation message says who opened the case and when (X1); the
+        # initial values of its tracked fields (customer, representative) are
+        # not logged once more, in one message per case.
+        cases = (
+            super(RmaUnexCase, self.with_context(mail_notrack=True))
+            .create(vals_list)
+            .with_env(self.env)
+        )
         # P7.3: the RMA application starts the same 24-hour clock as a TSR.
-        for case in cases:
-            case._start_response_clock(case.date_applied)
+        for applied, group in cases.grouped("date_applied").items():
+            group._start_response_clock(applied)
         return cases
 
     @api.ondelete(at_uninstall=False)

@@ -343,16 +343,12 @@ class RmaUnexCase(models.Model):
     def _register_receipt(self, moves):
         """Record what arrived; the case is received once every unit is in."""
         lots = self.env["stock.picking"]._rma_lot_by_move(moves)
-        now = fields.Datetime.now()
+        moves.rma_unit_id._rma_service_write({"date_received": fields.Datetime.now()})
         for move in moves:
-            move.rma_unit_id._rma_service_write(
-                {"date_received": now, "received_lot_id": lots[move.id].id}
-            )
-        for case in self:
-            mismatched = moves.rma_unit_id.filtered(
-                lambda u, c=case: u.case_id == c and u.receipt_mismatch
-            )
-            for unit in mismatched:
+            move.rma_unit_id._rma_service_write({"received_lot_id": lots[move.id].id})
+        mismatched = moves.rma_unit_id.filtered("receipt_mismatch")
+        for case, units in mismatched.grouped("case_id").items():
+            for unit in units:
                 case.message_post(
                     body=_(
                         "Receipt mismatch on %(unit)s: %(mismatch)s",
@@ -360,8 +356,9 @@ class RmaUnexCase(models.Model):
                         mismatch=unit.receipt_mismatch,
                     ),
                 )
-            if case.receipt_state == "done":
-                case._apply_transition("receive", system=True)
+        received = self.filtered(lambda c: c.receipt_state == "done")
+        if received:
+            received._apply_transition("receive", system=True)
 
     def _register_return_shipment(self, moves):
         lots = self.env["stock.picking"]._rma_lot_by_move(moves)

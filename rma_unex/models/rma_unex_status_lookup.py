@@ -53,14 +53,15 @@ class RmaUnexStatusLookup(models.Model):
             return self.env["rma.unex.unit"]
         # the exact number, whatever its case and spaces: never a pattern
         number = "".join(rma_number.split()).upper()
-        case = self.env["rma.unex.case"].search([("name", "=", number)], limit=1)
-        if not case:
+        # each company numbers its own cases: the unit tells them apart
+        cases = self.env["rma.unex.case"].search([("name", "=", number)])
+        if not cases:
             return self.env["rma.unex.unit"]
         try:
             mac = normalize_mac(identity)
         except Exception:  # noqa: BLE001 - not a MAC: then it is a serial
             mac = False
-        return case.unit_ids.filtered(
+        return cases.unit_ids.filtered(
             lambda u: (
                 (mac and u.mac_address == mac)
                 or (u.lot_id.name or "").lower() == identity.lower()

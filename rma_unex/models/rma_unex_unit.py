@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
@@ -102,7 +104,7 @@ class RmaUnexUnit(models.Model):
     return_reason_id = fields.Many2one(
         "rma.unex.return.reason",
         required=True,
-        default=lambda self: self.env["rma.unex.return.reason"].search([], limit=1),
+        default=lambda self: self._default_return_reason(),
     )
     is_rejected = fields.Boolean(
         string="Rejected", readonly=True, copy=False, rma_protected=True
@@ -314,14 +316,30 @@ class RmaUnexUnit(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    @api.model
+    def _default_return_reason(self):
+        return self.env["rma.unex.return.reason"].search([], limit=1)
+
     @api.model_create_multi
     def create(self, vals_list):
         cases = self.env["rma.unex.case"].browse(
             [vals["case_id"] for vals in vals_list if vals.get("case_id")]
         )
         cases._check_units_editable()
+        self._mac_prefetch_lots(vals_list, "lot_id")
         for vals in vals_list:
             self._mac_complete_from_lot(vals, "lot_id", "product_id")
+        # the default reason looked up once for the batch, not once a unit
+        without_reason = [
+            vals
+            for vals in vals_list
+            if "return_reason_id" not in vals
+            and "default_return_reason_id" not in self.env.context
+        ]
+        if without_reason:
+            reason = self._default_return_reason().id
+            for vals in without_reason:
+                vals["return_reason_id"] = reason
         units = super().create(vals_list)
         units._lookup_warranty()
         return units
@@ -355,8 +373,12 @@ class RmaUnexUnit(models.Model):
     def _lookup_warranty(self):
         """Look up and store the warranty of these units, in one batch."""
         results = self.env["rma.unex.warranty"]._lookup_units(self)
+        # one write per set of values: units of one delivery share theirs
+        by_values = defaultdict(lambda: self.browse())
         for unit in self:
-            unit._rma_service_write(results[unit.id])
+            by_values[tuple(sorted(results[unit.id].items()))] |= unit
+        for values, units in by_values.items():
+            units._rma_service_write(dict(values))
         repeats = self.filtered("is_repeat_return")
         for case in repeats.case_id:
             case.message_post(

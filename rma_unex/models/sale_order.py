@@ -1,4 +1,8 @@
+import uuid
+
 from odoo import _, api, fields, models
+
+from .rma_unex_cron_batch import CronStep
 
 
 class SaleOrder(models.Model):
@@ -35,6 +39,15 @@ class SaleOrder(models.Model):
         help="Declined or expired: the custody limit counts from here (M5).",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("rma_case_id"):
+                # the customer's portal link exists from the start, so that
+                # reading the RMA page never writes a token (concurrent views)
+                vals.setdefault("access_token", str(uuid.uuid4()))
+        return super().create(vals_list)
+
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
         if not error and self.rma_case_id:
@@ -44,7 +57,9 @@ class SaleOrder(models.Model):
                     order=self.name,
                     new=self.rma_superseded_by_id.name,
                 )
-            if self.is_expired:
+            # today's date, not is_expired: that one is computed once per
+            # transaction (the e-mail sending the quotation reads it already)
+            if self.validity_date and self.validity_date < fields.Date.today():
                 return _(
                     "RMA quotation %(order)s expired on %(date)s and cannot be "
                     "confirmed: ask for a revised quotation (P4.5).",
@@ -73,39 +88,58 @@ class SaleOrder(models.Model):
     def _action_cancel(self):
         res = super()._action_cancel()
         if not self.env.context.get("rma_superseding"):
-            for order in self.filtered("rma_case_id"):
-                order.rma_case_id._on_quotation_lapsed(
-                    order,
-                    _(
+            self.env["rma.unex.case"]._on_quotations_lapsed(
+                {
+                    order: self.env._(
                         "Quotation %(order)s was declined or cancelled.",
                         order=order.name,
-                    ),
-                )
+                    )
+                    for order in self.filtered("rma_case_id")
+                }
+            )
         return res
 
     @api.model
     def _cron_rma_quotation_expiry(self):
-        """Expired RMA quotations send their case back for a new one (P4.5)."""
+        """Expired RMA quotations send their case back for a new one (P4.5):
+        one committed batch per call (rma.unex.cron.batch), marked done by
+        ``rma_lapse_notified``."""
         today = fields.Date.context_today(self)
-        expired = self.search(
+        return self.env["rma.unex.cron.batch"]._run(
             [
-                ("rma_case_id", "!=", False),
-                ("state", "in", ("draft", "sent")),
-                ("validity_date", "<", today),
-                ("rma_lapse_notified", "=", False),
+                CronStep(
+                    "quotation_expiry",
+                    self._name,
+                    [
+                        ("rma_case_id", "!=", False),
+                        ("state", "in", ("draft", "sent")),
+                        ("validity_date", "<", today),
+                        ("rma_lapse_notified", "=", False),
+                    ],
+                    lambda orders: orders._rma_lapse_expired(),
+                )
             ]
         )
-        for order in expired:
-            order.rma_lapse_notified = True
-            order.message_post(
-                body=_("Quotation expired on %(date)s.", date=order.validity_date)
-            )
-            order.rma_case_id._on_quotation_lapsed(
-                order,
-                _(
-                    "Quotation %(order)s expired on %(date)s without approval: issue a "
-                    "new one.",
+
+    def _rma_lapse_expired(self):
+        """Note the expiry on each quotation and send the cases back."""
+        self.rma_lapse_notified = True
+        self._message_log_batch(
+            {
+                order.id: self.env._(
+                    "Quotation expired on %(date)s.", date=order.validity_date
+                )
+                for order in self
+            }
+        )
+        self.env["rma.unex.case"]._on_quotations_lapsed(
+            {
+                order: self.env._(
+                    "Quotation %(order)s expired on %(date)s without approval: issue "
+                    "a new one.",
                     order=order.name,
                     date=order.validity_date,
-                ),
-            )
+                )
+                for order in self
+            }
+        )

@@ -17,3 +17,12 @@ class StockMove(models.Model):
         vals = super()._prepare_move_split_vals(qty)
         vals["rma_unit_id"] = self.rma_unit_id.id
         return vals
+
+    def _trigger_scheduler(self):
+        # The goods of an RMA receipt leave the customer's location, which no
+        # orderpoint watches (orderpoints are on our internal locations): Odoo
+        # would look one up for each move of a case of hundreds of units.
+        from_customers = self.filtered(
+            lambda m: m.rma_unit_id and m.location_id.usage == "customer"
+        )
+        return super(StockMove, self - from_customers)._trigger_scheduler()

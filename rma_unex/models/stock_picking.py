@@ -60,22 +60,32 @@ class StockPicking(models.Model):
                 case._check_can_ship_units(picking.move_ids.rma_unit_id)
 
     def _rma_after_done(self):
-        for picking in self.filtered(lambda p: p.is_rma_unex and p.state == "done"):
-            moves = picking.move_ids.filtered(
-                lambda m: m.state == "done" and m.rma_unit_id
+        done = self.filtered(lambda p: p.is_rma_unex and p.state == "done")
+        # RMA receipts validated together are registered together: the cases
+        # received by them move to Received in one step (P3.4)
+        receipts = done.filtered(
+            lambda p: (
+                p.picking_type_code == "incoming"
+                and not p.picking_type_id.rma_unex_return_of
             )
+        )
+        if receipts:
+            receipts.rma_case_id._register_receipt(receipts._rma_done_unit_moves())
+        for picking in done - receipts:
+            moves = picking._rma_done_unit_moves()
             case = picking.rma_case_id
             taken_back = picking.picking_type_id.rma_unex_return_of
             if taken_back == "receipt":
                 case._register_sent_back(picking, moves)
             elif taken_back == "shipment":
                 case._register_shipment_back(picking, moves)
-            elif picking.picking_type_code == "incoming":
-                case._register_receipt(moves)
             elif picking.rma_advance:
                 case._register_advance_shipment(moves)
             else:
                 case._register_return_shipment(moves)
+
+    def _rma_done_unit_moves(self):
+        return self.move_ids.filtered(lambda m: m.state == "done" and m.rma_unit_id)
 
     def _rma_announce_lots(self):
         """Put each unit's known serial on its move line, so the warehouse only

@@ -49,7 +49,7 @@ class RmaUnexUnitReport(models.Model):
     def _table_query(self):
         return """
             SELECT u.id, u.case_id, u.partner_id, u.company_id, u.product_id, u.lot_id,
-                   t.firmware_version, c.date_applied, u.fa_category_id, u.disposition,
+                   d.firmware_version, c.date_applied, u.fa_category_id, u.disposition,
                    u.warranty_status, 1 AS unit_count,
                    CASE WHEN u.disposition = 'ntf' THEN 100.0
                         WHEN u.disposition IS NOT NULL THEN 0.0 END AS ntf_rate,
@@ -66,6 +66,6 @@ class RmaUnexUnitReport(models.Model):
                        AS evaluation_days
               FROM rma_unex_unit u
               JOIN rma_unex_case c ON c.id = u.case_id
-              LEFT JOIN helpdesk_ticket t ON t.id = c.ticket_id
+              LEFT JOIN rma_unex_ticket_device d ON d.unit_id = u.id
              WHERE u.is_rejected IS NOT TRUE AND c.state != 'cancelled'
         """

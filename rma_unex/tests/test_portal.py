@@ -1,5 +1,8 @@
 import re
 
+from lxml import html
+
+from odoo import Command
 from odoo.tests import HttpCase
 
 from .common import RmaUnexCommon
@@ -114,9 +117,9 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
         data = {
             "csrf_token": token,
             "name": "Radio dead",
-            "product_id": str(self.product.id),
-            "mac_address": "0001.a700.0001",
-            "firmware_version": "7.1.3",
+            "device_0_product": str(self.product.id),
+            "device_0_mac_address": "0001.a700.0001",
+            "device_0_firmware_version": "7.1.3",
             "steps_to_reproduce": "Enable 6 GHz; nothing",
             "disclaimer": "on",
         }
@@ -141,7 +144,7 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
         self.assertEqual(len(ticket), 1)
         self.assertIn(f"/my/ticket/{ticket.id}", response.url)
         self.assertEqual(ticket.tsr_state, "submitted")
-        self.assertEqual(ticket.rma_lot_id, self.lot, "the MAC found the serial")
+        self.assertEqual(ticket.device_ids.lot_id, self.lot, "the MAC found the serial")
         self.assertEqual(ticket.disclaimer_partner_id, self.contact_a)
         self.assertTrue(ticket.response_deadline)
         attachment = self.env["ir.attachment"].search(
@@ -159,14 +162,26 @@ class TestSupportRequestForm(RmaUnexCommon, HttpCase):
         self.company.rma_portal_max_upload_mb = 1
         refusals = {
             "malformed MAC": (
-                {"mac_address": "00:01:A7:12"},
+                {"device_0_mac_address": "00:01:A7:12"},
                 None,
                 "is not a MAC address",
             ),
-            "no identity": ({"mac_address": ""}, None, "MAC address or the serial"),
+            "no identity": (
+                {"device_0_mac_address": ""},
+                None,
+                "serial number or the MAC address",
+            ),
             "no disclaimer": ({"disclaimer": None}, None, "data disclaimer"),
-            "unknown product": ({"product_id": "999999"}, None, "product model"),
-            "no versions": ({"firmware_version": ""}, None, "firmware, SDK or driver"),
+            "unknown product": (
+                {"device_0_product": "999999"},
+                None,
+                "is not one of our products",
+            ),
+            "no versions": (
+                {"device_0_firmware_version": ""},
+                None,
+                "firmware, SDK or driver",
+            ),
             "wrong file type": (
                 {},
                 {"attachments": ("tool.exe", b"MZ")},
@@ -288,6 +303,40 @@ class TestCustomerReference(RmaUnexCommon, HttpCase):
         self.assertIn(case.name, found)
         self.assertNotIn(other.name, found)
         self.assertIn("ACME-RMA-42", self.url_open(f"/my/rmas/{case.id}").text)
+
+    def test_units_of_a_large_case_paged_in_flat_queries(self):
+        """A distributor's case of many units shows them 50 a page, in the same
+        queries for 60 units as for 160; another customer's page is a 404."""
+        case = self.make_case(
+            lots=self.env["stock.lot"],
+            contact_id=self.contact_a.id,
+            unit_ids=[Command.create({"product_id": self.product.id})] * 60,
+        )
+        other = self.make_case(partner=self.customer_b)
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+
+        def rows(path):
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 200, path)
+            tree = html.fromstring(response.text)
+            return tree.xpath('//table[@id="rma_units"]/tbody/tr'), response.text
+
+        first, text = rows(f"/my/rmas/{case.id}")
+        self.assertEqual(len(first), 50)
+        self.assertIn(f"/my/rmas/{case.id}/page/2", text)
+        second, _text = rows(f"/my/rmas/{case.id}/page/2")
+        self.assertEqual(len(second), 10)
+        self.assertEqual(self.url_open(f"/my/rmas/{other.id}/page/2").status_code, 404)
+
+        def queries():
+            return self.count_queries(lambda: rows(f"/my/rmas/{case.id}/page/2"))
+
+        few = queries()
+        case.write(
+            {"unit_ids": [Command.create({"product_id": self.product.id})] * 100}
+        )
+        rows(f"/my/rmas/{case.id}/page/2")  # warm what the new units invalidated
+        self.assertEqual(queries(), few)
 
     def test_portal_list_query_count_does_not_grow_with_cases(self):
         for _i in range(2):

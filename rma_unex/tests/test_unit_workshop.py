@@ -29,6 +29,48 @@ class TestDecision(WorkshopCommon):
         self.assertEqual(first.disposition_user_id, self.sales)
         self.assertEqual(first.disposition_reason, "after FA")
 
+    def test_p4_bulk_decision_from_the_case_and_the_unit_list(self):
+        """A case of many units is decided in one step: the case's button
+        opens the decision on its undecided units, the units list's action on
+        the units selected; refused outside evaluation and to the FAE."""
+        case = self.evaluated_case(lots=self.lot | self.lot_2)
+        first, second = case.unit_ids
+        self.analyse(case.unit_ids)
+        action = case.with_user(self.quality).action_decide_units()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.quality)
+            .with_context(**action["context"])
+            .create({"disposition": "ntf", "reason": "all pass the tests"})
+        )
+        self.assertEqual(wizard.unit_ids, case.unit_ids)
+        self.decide(first, "return_unrepaired")
+        action = case.with_user(self.sales).action_decide_units()
+        self.assertEqual(action["context"]["default_unit_ids"], second.ids)
+        wizard.action_confirm()
+        self.assertEqual(set(case.unit_ids.mapped("disposition")), {"ntf"})
+        self.assertEqual(first.disposition_user_id, self.quality)
+
+        server_action = self.env.ref("rma_unex.rma_unex_unit_action_decide")
+        self.assertEqual(server_action.binding_model_id.model, "rma.unex.unit")
+        result = (
+            server_action.with_user(self.sales)
+            .with_context(active_model="rma.unex.unit", active_ids=case.unit_ids.ids)
+            .run()
+        )
+        self.assertEqual(result["context"]["default_unit_ids"], case.unit_ids.ids)
+
+        self.assertRefused(
+            AccessError, case.with_user(self.fae).action_decide_units, case
+        )
+        lot = self.env["stock.lot"].create(
+            {"name": "TRTR0099", "product_id": self.product.id}
+        )
+        received = self.authorise(self.make_case(lots=lot))
+        self.assertRefused(
+            UserError, received.with_user(self.quality).action_decide_units, received
+        )
+
     def test_p5_1_fa_refusals(self):
         case = self.evaluated_case()
         unit = case.unit_ids
