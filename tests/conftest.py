@@ -110,12 +110,22 @@ class Postgres:
         conn.close()
         return rows
 
+    def execute(self, db, sql, args=None):
+        """Run statements that return no rows (in one transaction)."""
+        with psycopg2.connect(dbname=db, **self.params) as conn, conn.cursor() as cr:
+            cr.execute(sql, args)
+        conn.close()
+
 
 class OdooServer:
     """``odoo-bin`` in prefork mode (several workers) on a free loopback port."""
 
-    def __init__(self, conf, db, name, workers=2):
+    def __init__(self, conf, db, name, workers=2, extra_args=(), cron_threads=0):
         self.conf, self.db, self.workers = conf, db, workers
+        # cron workers (0: none, the server only answers requests)
+        self.name, self.cron_threads = name, cron_threads
+        # more odoo-bin options for every start (e.g. the SMTP server to use)
+        self.extra_args = tuple(extra_args)
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = LOG_DIR / f"system-{name}-{db}.log"
         self.log_path.unlink(missing_ok=True)
@@ -142,7 +152,7 @@ class OdooServer:
         self.port = free_port()
         cmd = self.odoo_cmd(
             f"--workers={self.workers}",
-            "--max-cron-threads=0",
+            f"--max-cron-threads={self.cron_threads}",
             "--http-interface=127.0.0.1",
             f"--http-port={self.port}",
             f"--gevent-port={free_port()}",
@@ -151,8 +161,14 @@ class OdooServer:
             "--limit-request=100000",
             "--limit-memory-soft=2147483648",
             "--limit-memory-hard=2684354560",
+            *self.extra_args,
         )
-        env = dict(os.environ, PYTHONPATH=str(ODOO_SRC))
+        # the server's name in pg_stat_activity: which server holds what
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ODOO_SRC),
+            ODOO_PGAPPNAME=f"odoo-{self.name}-{{pid}}",
+        )
         with open(self.log_path, "ab") as log:
             # own process group: stop/kill reach the workers too
             self.proc = subprocess.Popen(

@@ -37,8 +37,14 @@ def records_of_b(admin, catalogue):
             "name": marker,
             "description": marker,
             "partner_id": catalogue["customer_b"],
+            "device_ids": [
+                (0, 0, {"product_id": catalogue["product"], "serial": marker})
+            ],
         },
     )
+    device_id = admin("helpdesk.ticket", "read", [ticket_id], fields=["device_ids"])[0][
+        "device_ids"
+    ][0]
     reports = admin(
         "ir.actions.report",
         "search_read",
@@ -51,6 +57,7 @@ def records_of_b(admin, catalogue):
         "case": case_id,
         "order": order_id,
         "ticket": ticket_id,
+        "device": device_id,
         "reports": [r["report_name"] for r in reports],
     }
 
@@ -205,17 +212,28 @@ def test_x2_rpc_reads_and_writes_refused_without_rma_groups(
     portal_readable = {
         "rma.unex.case",
         "rma.unex.unit",
+        "rma.unex.ticket.device",
         "rma.unex.return.reason",
         "rma.unex.reject.reason",
     }
-    case_b = records_of_b["case"]
-    for user, label in ((portal, "portal"), (stranger, "internal without RMA groups")):
+    # employees read the devices of the support requests they follow, as
+    # helpdesk_mgmt lets them read those requests: the stranger follows none
+    employee_readable = {"rma.unex.ticket.device"}
+    readable = {"portal": portal_readable, "stranger": employee_readable}
+    case_b, device_b = records_of_b["case"], records_of_b["device"]
+    for user, label in ((portal, "portal"), (stranger, "stranger")):
+        devices = user("rma.unex.ticket.device", "search", [])
+        assert device_b not in devices, (label, devices)
+        error = user.error("rma.unex.ticket.device", "read", [device_b], ["serial"])
+        assert error.name == "odoo.exceptions.AccessError", (label, error)
+        if user is stranger:
+            assert devices == [], devices
         for model in models:
             try:
                 some = admin(model, "search", [], limit=1)
             except RpcError:  # abstract: no table, no access for anyone
                 some = None
-            if not (user is portal and model in portal_readable):
+            if model not in readable[label]:
                 error = user.error(model, "search_read", [], fields=["id"], limit=1)
                 assert error.name == "odoo.exceptions.AccessError", (
                     label,

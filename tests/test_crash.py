@@ -80,13 +80,19 @@ def test_x3_sigkill_during_authorisations(scratch_server):
         assert case["id"] not in receipts, (
             f"case {case['id']} has a receipt but no number"
         )
-    # no number lost to the transactions the crash rolled back
+    # each number once; a gap only for the authorisations the crash rolled
+    # back (the requests in flight), never a number issued twice (P3.1)
     numbers = sorted(number_of(c["name"]) for c in authorised)
-    assert numbers == list(range(first, first + len(authorised)))
-    assert rma_sequence(admin)["number_next_actual"] == first + len(authorised)
-    # and the restarted server carries on where it stopped
+    assert len(set(numbers)) == len(numbers) and numbers[0] >= first
+    gaps = numbers[-1] - first + 1 - len(numbers)
+    assert gaps <= len(interrupted), (
+        f"{gaps} numbers lost, {len(interrupted)} in flight"
+    )
+    next_number = rma_sequence(admin)["number_next_actual"]
+    assert next_number > numbers[-1]
+    # and the restarted server carries on after the last number
     Rpc(server, "sales")("rma.unex.case", "action_authorise", [untouched[0]["id"]])
     number = admin("rma.unex.case", "read", [untouched[0]["id"]], fields=["name"])[0][
         "name"
     ]
-    assert number_of(number) == first + len(authorised)
+    assert number_of(number) == next_number
