@@ -257,6 +257,12 @@ class Generator:
             },
         )
         self.world = target
+        # the authorisation e-mails of the generated cases were never sent:
+        # the background job must find only those of the cases measured
+        cr.execute(
+            "UPDATE rma_unex_case SET authorisation_mail_queued = NULL"
+            " WHERE authorisation_mail_queued IS NOT NULL"
+        )
         self.env.invalidate_all()
         cr.execute(
             "ANALYZE res_partner; ANALYZE rma_unex_case; ANALYZE rma_unex_unit; "

@@ -1,19 +1,23 @@
-"""The same returns through OCA ``rma`` and through rma_unex, step by step.
+"""The same returns through OCA ``rma``, through rma_unex and through bare
+Odoo (the floor), step by step.
 
 rma_unex: a case with one unit (the serial) -> authorise (RMA number, receipt
-announced by serial, authorisation e-mail) -> the warehouse validates the
-receipt (case received).
+announced by serial, authorisation e-mail queued) -> the warehouse validates
+the receipt (case received). The authorisation e-mail, whose PDF is rendered
+by wkhtmltopdf, is sent by a background job: that job is measured apart
+(``measure_mails``), once, not in the compared steps.
 OCA rma: an ``rma`` record (partner, product, operation "Repair") -> confirm
 (reception picking) -> the warehouse scans the serial and validates the
 reception (rma received). OCA rma as installed sends no e-mail; its optional
 confirmation e-mail is sent synchronously (force_send, SMTP) and is not
-measured. rma_unex's authorise step includes queuing its authorisation e-mail
-(P3.1): about 20 of its queries per return. OCA's core ``rma`` has no serial
-field on the return: the serial is given where the goods arrive, on the move
-line.
+measured. OCA's core ``rma`` has no serial field on the return: the serial is
+given where the goods arrive, on the move line.
+The floor: what Odoo itself costs for the same receipts, without RMA code:
+one incoming transfer per return, created and confirmed in batch, the
+serials set and the transfers validated together.
 
-Every flow runs inside a savepoint that is rolled back, so both addons see the
-same customers, products and serials, and each run starts from the same data.
+Every flow runs inside a savepoint that is rolled back, so all see the same
+customers, products and serials, and each run starts from the same data.
 Steps end with the pending tracking written and the ORM flushed; time is
 perf_counter, queries are the cursor's ``sql_log_count``.
 """
@@ -104,6 +108,26 @@ class RmaUnexFlow(Flow):
 
         self._step(figures, "receive", receive)
         assert set(cases.mapped("state")) == {"received"}, cases.mapped("state")
+        if self.send_mails:
+            Case = self.env["rma.unex.case"]
+            self._step(
+                figures,
+                "mails",
+                lambda: Case._cron_send_authorisation_mails(batch_size=len(cases)),
+            )
+            assert not any(cases.mapped("authorisation_mail_queued"))
+
+    send_mails = False
+
+    def measure_mails(self, lots):
+        """(ms, queries) of the background job that sends the authorisation
+        e-mails (with their PDF) of ``lots``' returns: one run, not part of
+        the steps compared with OCA rma, which sends no e-mail."""
+        self.send_mails = True
+        try:
+            return self.run(lots)["mails"]
+        finally:
+            self.send_mails = False
 
 
 class OcaRmaFlow(Flow):
@@ -158,6 +182,76 @@ class OcaRmaFlow(Flow):
 
         self._step(figures, "receive", receive)
         assert set(rmas.mapped("state")) == {"received"}, rmas.mapped("state")
+
+
+class FloorFlow(Flow):
+    """The platform's own cost of the same receipts, without any RMA code:
+    one incoming transfer per return, for its customer, with the product,
+    created and confirmed in batch; the serials set on the move lines and
+    the transfers validated together."""
+
+    addon = "floor"
+
+    def _run(self, figures, lots):
+        env = self.env
+        picking_type = env.ref("stock.picking_type_in")
+        pickings = self._step(
+            figures,
+            "create",
+            lambda: env["stock.picking"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "picking_type_id": picking_type.id,
+                        "location_id": picking_type.default_location_src_id.id,
+                        "location_dest_id": picking_type.default_location_dest_id.id,
+                        "move_ids": [
+                            Command.create(
+                                {
+                                    "name": self.product.display_name,
+                                    "product_id": self.product.id,
+                                    "product_uom_qty": 1,
+                                    "location_id": (
+                                        picking_type.default_location_src_id.id
+                                    ),
+                                    "location_dest_id": (
+                                        picking_type.default_location_dest_id.id
+                                    ),
+                                }
+                            )
+                        ],
+                    }
+                    for partner in self.customers
+                ]
+            ),
+        )
+        self._step(figures, "confirm", pickings.action_confirm)
+
+        def receive():
+            # the lines reserved at confirmation get their serials (written
+            # one by one, flushed as one query), missing ones are created
+            new_lines = []
+            for move, lot in zip(pickings.move_ids, lots, strict=True):
+                if move.move_line_ids:
+                    move.move_line_ids[:1].write({"lot_id": lot.id, "quantity": 1})
+                    continue
+                new_lines.append(
+                    {
+                        "move_id": move.id,
+                        "picking_id": move.picking_id.id,
+                        "product_id": self.product.id,
+                        "lot_id": lot.id,
+                        "quantity": 1,
+                        "location_id": move.location_id.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                )
+            env["stock.move.line"].create(new_lines)
+            pickings.move_ids.picked = True
+            pickings.with_context(skip_backorder=True).button_validate()
+
+        self._step(figures, "receive", receive)
+        assert set(pickings.mapped("state")) == {"done"}, pickings.mapped("state")
 
 
 def measure(flow, lots, runs):

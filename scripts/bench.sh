@@ -7,6 +7,12 @@
 #   RMA_UNEX_BENCH_SIZES     delivered serials (default 1000,100000)
 #   RMA_UNEX_BENCH_RETURNS   returns per batch (default 10,100)
 #   RMA_UNEX_REGISTER_SIZES  xlsx register rows (default 10000,100000)
+#   RMA_UNEX_FORM_SIZES      RMA application form rows (default 100,1000)
+#   RMA_UNEX_LARGE_SIZES     units of one large case (default 50,500)
+#   RMA_UNEX_PORTAL_SESSIONS portal sessions at once on a 4-worker server
+#                            (default 50; 0 leaves the portal load out)
+#   RMA_UNEX_PORTAL_SECONDS  how long they browse (default 60)
+#   RMA_UNEX_CRON_SIZE       due records per scheduled action (default 10000)
 #   RMA_UNEX_BENCH_OCA=0     without OCA rma
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -68,6 +74,21 @@ PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/suite.py --config "$CO
 PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/register_xlsx.py --config "$CONF" \
   --database "$DB" --json "$OUT/register.json" \
   ${RMA_UNEX_REGISTER_SIZES:+--sizes "$RMA_UNEX_REGISTER_SIZES"} || rc=$?
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/application_form.py --config "$CONF" \
+  --database "$DB" --json "$OUT/application_form.json" \
+  ${RMA_UNEX_FORM_SIZES:+--sizes "$RMA_UNEX_FORM_SIZES"} || rc=$?
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/large_case.py --config "$CONF" \
+  --database "$DB" --json "$OUT/large_case.json" \
+  ${RMA_UNEX_LARGE_SIZES:+--sizes "$RMA_UNEX_LARGE_SIZES"} || rc=$?
+if [[ ${RMA_UNEX_PORTAL_SESSIONS:-50} != 0 ]]; then
+  PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/portal_load.py --config "$CONF" \
+    --database "$DB" --json "$OUT/portal_load.json" \
+    --sessions "${RMA_UNEX_PORTAL_SESSIONS:-50}" \
+    ${RMA_UNEX_PORTAL_SECONDS:+--seconds "$RMA_UNEX_PORTAL_SECONDS"} || rc=$?
+fi
+PYTHONPATH=$ODOO_SRC:$ROOT/bench "$VENV/bin/python" bench/cron_batches.py --config "$CONF" \
+  --database "$DB" --json "$OUT/cron_batches.json" \
+  ${RMA_UNEX_CRON_SIZE:+--size "$RMA_UNEX_CRON_SIZE"} || rc=$?
 if [[ -f $OUT/suite.json ]]; then
   "$VENV/bin/python" bench/table.py "$OUT/suite.json" \
     "$( [[ -f $OUT/register.json ]] && echo "$OUT/register.json")" || rc=$?
