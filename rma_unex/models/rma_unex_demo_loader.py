@@ -285,6 +285,8 @@ class RmaUnexDemoLoader(models.AbstractModel):
 
     def _step_authorise(self, case):
         self._as(case, "sales").action_authorise()
+        # the e-mail the background job sends a moment later
+        self.env["rma.unex.case"]._cron_send_authorisation_mails()
 
     def _step_receive(self, case):
         self._as(case, "warehouse").action_receive_as_announced()

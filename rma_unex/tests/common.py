@@ -79,14 +79,20 @@ class RmaUnexCommon(TransactionCase):
 
     # Builders -----------------------------------------------------------
 
-    def make_ticket(self, submit=True, **vals):
+    def make_ticket(self, submit=True, device=None, **vals):
+        """A support request with one device line; ``device`` overrides the
+        line's values, ``device_ids`` in ``vals`` replaces the lines."""
+        line = {
+            "product_id": self.product.id,
+            "lot_id": self.lot.id,
+            "firmware_version": "7.1.3",
+        }
+        line.update(device or {})
         values = {
             "name": "Radio dead",
             "description": "<p>The 6 GHz radio stopped.</p>",
             "partner_id": self.contact_a.id,
-            "rma_product_id": self.product.id,
-            "rma_lot_id": self.lot.id,
-            "firmware_version": "7.1.3",
+            "device_ids": [Command.create(line)],
             "steps_to_reproduce": "Enable the 6 GHz SSID; nothing transmits.",
             "disclaimer_accepted": True,
         }
@@ -171,6 +177,13 @@ class RmaUnexCommon(TransactionCase):
             )
         case.with_user(self.sales).action_authorise()
         return case
+
+    def send_authorisation_mails(self):
+        """Run the background job that sends the queued authorisation e-mails
+        (the cron, batch after batch) until none is left."""
+        Case = self.env["rma.unex.case"]
+        while Case._cron_send_authorisation_mails():
+            pass
 
     def pickings(self, case, code):
         return case.picking_ids.filtered(lambda p: p.picking_type_code == code)

@@ -89,6 +89,7 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
             partner=self.customer_tw, lots=self.lot_tw, contact_id=self.contact_tw.id
         )
         self.authorise(case)
+        self.send_authorisation_mails()
         self.flush_tracking()
         return case
 
@@ -168,6 +169,7 @@ class TestTraditionalChinese(RmaUnexCommon, HttpCase):
         self.assertNotIn(PRODUCT_EN, body)
         # an English customer of the same sales representative still reads English
         english = self.authorise(self.make_case(contact_id=self.contact_a.id))
+        self.send_authorisation_mails()
         mail = english.message_ids.filtered(
             lambda m: m.subject and english.name in m.subject
         )

@@ -21,7 +21,10 @@ class TestPortalTours(RmaUnexCommon, HttpCase):
         )
         self.assertEqual(ticket.partner_id, self.contact_a)
         self.assertEqual(ticket.tsr_state, "submitted")
-        self.assertEqual(ticket.mac_address, "00:01:A7:00:00:77")
+        first, second = ticket.device_ids
+        self.assertEqual(first.mac_address, "00:01:A7:00:00:77")
+        self.assertEqual(second.serial, "TRTR0078", "the second device row")
+        self.assertEqual(second.sdk_version, "SDK 5.2")
         attachment = self.env["ir.attachment"].search(
             [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
         )

@@ -228,7 +228,9 @@ class TestBulletinsRecallsClaims(RmaUnexCommon):
         }
         for firmware, expected in cases.items():
             with self.subTest(firmware=firmware):
-                ticket = self.make_ticket(submit=False, firmware_version=firmware)
+                ticket = self.make_ticket(
+                    submit=False, device={"firmware_version": firmware}
+                )
                 self.assertEqual(bool(ticket.bulletin_ids), expected)
         self.assertFalse(Bulletin._matching(other, "7.1.0"))
         self.assertFalse(Bulletin._matching(self.product, "7.1.0", public_only=True))

@@ -7,3 +7,4 @@ from . import rma_unex_unit_decision_wizard
 from . import rma_unex_unit_qc_wizard
 from . import rma_unex_quality_wizards
 from . import stock_return_picking
+from . import rma_unex_application_form_wizard
