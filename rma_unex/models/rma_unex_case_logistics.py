@@ -191,9 +191,12 @@ class RmaUnexCase(models.Model):
                     )
                 )
             )
+            # the known serials first: confirming then reserves exactly them,
+            # instead of any serial of the product (a search over every quant
+            # of the location) that the announcement would then replace
+            picking._rma_announce_lots()
             picking.action_confirm()
             picking.action_assign()
-            picking._rma_announce_lots()
             pickings |= picking
         return pickings
 

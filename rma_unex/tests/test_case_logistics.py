@@ -1,6 +1,7 @@
 """Receipts and return shipments (P3, P6.1), freight (P3.3), the units we keep (M7)."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -151,6 +152,42 @@ class TestShipments(RmaUnexCommon):
         self.assertEqual(case.state, "shipped")
         self.assertEqual(unit.shipped_lot_id, self.lot)
         self.assertTrue(unit.date_shipped)
+
+    def test_p6_1_return_shipment_reserves_the_units_own_serial(self):
+        """The shipment reserves the unit's serial by name: never "any serial
+        of the product", a search over every unit waiting in the RMA location
+        (the custody cron ships thousands of cases at once)."""
+        case = self.authorise(self.make_case())
+        self.validate(self.pickings(case, "incoming"))
+        other = self.env["stock.lot"].create(
+            {"name": "OTHER-IN-RMA", "product_id": self.product.id}
+        )
+        rma_location = case._rma_warehouse().rma_location_id
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, rma_location, 1, lot_id=other
+        )
+        self.put_in_state(case, "ready")
+        quant_model = type(self.env["stock.quant"])
+        original = quant_model._get_reserve_quantity
+        asked = []
+
+        def record(quants, product, location, quantity, **kwargs):
+            asked.append(kwargs.get("lot_id"))
+            return original(quants, product, location, quantity, **kwargs)
+
+        with patch.object(quant_model, "_get_reserve_quantity", record):
+            shipment = case._create_return_shipment()
+        self.assertEqual(asked, [])
+        self.assertEqual(shipment.state, "assigned")
+        self.assertEqual(shipment.move_ids.move_line_ids.lot_id, self.lot)
+        reserved = self.env["stock.quant"].search(
+            [
+                ("location_id", "=", rma_location.id),
+                ("product_id", "=", self.product.id),
+                ("reserved_quantity", ">", 0),
+            ]
+        )
+        self.assertEqual(reserved.lot_id, self.lot)
 
     def _standard_return(self, picking, user=None):
         """The standard Return button of a done transfer, for all its moves."""
