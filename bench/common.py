@@ -13,7 +13,7 @@ def arguments(doc, **options):
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     for name, keywords in options.items():
-        parser.add_argument(f"--{name}", **keywords)
+        parser.add_argument(f"--{name.replace('_', '-')}", **keywords)
     parser.add_argument("--json", help="write the figures to this file")
     return parser
 
