@@ -63,6 +63,22 @@ def receipts_by_case(admin, case_ids):
     return found
 
 
+def authorise_each(client, case_ids):
+    """A call for ``run_together``: ``client`` authorises the cases one RPC
+    each; it returns the refusals as (case id, error name, message)."""
+
+    def call():
+        refused = []
+        for case_id in case_ids:
+            try:
+                client("rma.unex.case", "action_authorise", [case_id])
+            except RpcError as error:
+                refused.append((case_id, error.name, error.message))
+        return refused
+
+    return call
+
+
 def run_together(calls, timeout=60):
     """Run the callables in threads released at the same instant by a barrier.
 
@@ -107,21 +123,9 @@ def test_p3_1_sixteen_clients_authorise_400_cases_at_once(four_workers):
     case_ids = make_cases(admin, load_catalogue(admin), CLIENTS * CASES_PER_CLIENT)
     clients = [Rpc(server, "sales") for _ in range(CLIENTS)]
 
-    def authorise_batch(client, batch):
-        def call():
-            refused = []
-            for case_id in batch:
-                try:
-                    client("rma.unex.case", "action_authorise", [case_id])
-                except RpcError as error:
-                    refused.append((case_id, error.name, error.message))
-            return refused
-
-        return call
-
     batches = [case_ids[i::CLIENTS] for i in range(CLIENTS)]
     refused = run_together(
-        [authorise_batch(c, b) for c, b in zip(clients, batches, strict=True)],
+        [authorise_each(c, b) for c, b in zip(clients, batches, strict=True)],
         timeout=120,
     )
     assert [r for batch in refused for r in batch] == []

@@ -32,7 +32,6 @@ import requests
 from conftest import (
     OdooServer,
     Rpc,
-    RpcError,
     WebSession,
     free_port,
     load_catalogue,
@@ -40,6 +39,7 @@ from conftest import (
 )
 from openpyxl import load_workbook
 from test_concurrency import (
+    authorise_each,
     number_of,
     receipts_by_case,
     retries_since,
@@ -199,21 +199,9 @@ def test_p3_1_authorisations_through_two_servers_at_once(nodes):
     clients = [Rpc(node, "sales") for node in nodes for _ in range(CLIENTS_PER_NODE)]
     batches = [case_ids[i :: len(clients)] for i in range(len(clients))]
 
-    def authorise(client, batch):
-        def call():
-            refused = []
-            for case_id in batch:
-                try:
-                    client("rma.unex.case", "action_authorise", [case_id])
-                except RpcError as error:
-                    refused.append((case_id, error.name, error.message))
-            return refused
-
-        return call
-
     t0 = time.monotonic()
     refused = run_together(
-        [authorise(c, b) for c, b in zip(clients, batches, strict=True)],
+        [authorise_each(c, b) for c, b in zip(clients, batches, strict=True)],
         timeout=120,
     )
     elapsed = time.monotonic() - t0
