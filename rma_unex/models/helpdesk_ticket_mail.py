@@ -398,20 +398,6 @@ class HelpdeskTicket(models.Model):
         )
         return self
 
-    def _portal_attach(self, files):
-        self.ensure_one()
-        self.env["ir.attachment"].create(
-            [
-                {
-                    "name": name,
-                    "raw": content,
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-                for name, content in files
-            ]
-        )
-
     def action_send_application_form(self):
         """E-mail the request's contact their RMA application form (P7.2)."""
         self.ensure_one()

@@ -40,19 +40,24 @@ class HelpdeskTicket(models.Model):
         if errors:
             raise ValidationError("\n".join(errors))
         ticket = self._create_submitted_request(partner, company, request, devices)
+        ticket._portal_attach(files)
+        ticket._notify_portal_submission()
+        return ticket
+
+    def _portal_attach(self, files):
+        """The files the customer sent with the form, [(name, content)]."""
+        self.ensure_one()
         self.env["ir.attachment"].create(
             [
                 {
                     "name": name,
                     "raw": content,
                     "res_model": self._name,
-                    "res_id": ticket.id,
+                    "res_id": self.id,
                 }
                 for name, content in files
             ]
         )
-        ticket._notify_portal_submission()
-        return ticket
 
     @api.model
     def _create_submitted_request(self, partner, company, request, devices):
