@@ -127,9 +127,9 @@ class RmaUnexMacMixin(models.AbstractModel):
     @api.model
     def _mac_prefetch_lots(self, vals_list, lot_field):
         """Read the serials of a batch of values at once, for
-        _mac_complete_from_lot to find them in the cache."""
+        _mac_complete_from_lot (and the caller) to find them in the cache."""
         lot_ids = {vals[lot_field] for vals in vals_list if vals.get(lot_field)}
-        self.env["stock.lot"].browse(lot_ids).fetch(["mac_address"])
+        self.env["stock.lot"].browse(lot_ids).fetch(["name", "mac_address"])
 
     @api.model
     def _mac_complete_from_lot(self, vals, lot_field, product_field):

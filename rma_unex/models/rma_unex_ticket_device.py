@@ -73,6 +73,7 @@ class RmaUnexTicketDevice(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._mac_prefetch_lots(vals_list, "lot_id")
         for vals in vals_list:
             self._mac_complete_from_lot(vals, "lot_id", "product_id")
             if vals.get("lot_id") and not vals.get("serial"):

@@ -215,6 +215,41 @@ class TestTicketDevices(RmaUnexCommon):
         )
         self.assertEqual(many, few, "the same queries for 4 and for 40 devices")
 
+    def test_lines_are_created_in_a_fixed_number_of_queries(self):
+        """A confirmed form of many rows makes its lines in one batch: the
+        serials' names and MACs read together, not one serial a line."""
+        lots = self.env["stock.lot"].create(
+            [
+                {
+                    "name": f"TLC{n:04d}",
+                    "product_id": self.product.id,
+                    "mac_address": f"00:01:A7:00:20:{n:02X}",
+                }
+                for n in range(40)
+            ]
+        )
+        ticket = self.make_ticket(submit=False)
+        Line = self.env["rma.unex.ticket.device"]
+
+        def create(count):
+            Line.create(
+                [
+                    {
+                        "ticket_id": ticket.id,
+                        "product_id": self.product.id,
+                        "lot_id": lot.id,
+                    }
+                    for lot in lots[:count]
+                ]
+            )
+
+        few = self.count_queries(lambda: create(4), cold=True)
+        many = self.count_queries(lambda: create(40), cold=True)
+        self.assertEqual(many, few, "the same queries for 4 and for 40 lines")
+        created = ticket.device_ids.filtered(lambda line: line.lot_id in lots)
+        self.assertEqual(created.mapped("serial")[:2], ["TLC0000", "TLC0001"])
+        self.assertEqual(created[:1].mac_address, "00:01:A7:00:20:00")
+
     # Access and screens ---------------------------------------------------
 
     def test_x2_portal_customer_reads_only_their_own_device_lines(self):
