@@ -52,6 +52,7 @@
         "views/rma_unex_supplier_claim_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/rma_unex_portal_home_templates.xml",
         "views/rma_unex_portal_templates.xml",
         "views/rma_unex_portal_form_templates.xml",
         "views/rma_unex_application_form_templates.xml",

@@ -4,12 +4,12 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
 
-from .rma_portal import RmaUnexPortal
+from .support_request import RmaUnexSupportRequestPortal
 
 COMPLETION_ROUTE = "/my/ticket/<int:ticket_id>/complete"
 
 
-class RmaUnexSupportRequestCompletion(RmaUnexPortal):
+class RmaUnexSupportRequestCompletion(RmaUnexSupportRequestPortal):
     """The portal page that completes a support request received by e-mail
     (P1.2, P1.3): the link of its acknowledgement leads here. Only the
     customer's own contacts, logged in or holding the e-mailed link's token,

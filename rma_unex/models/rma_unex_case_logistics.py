@@ -112,6 +112,15 @@ class RmaUnexCase(models.Model):
             warehouse.sudo()._rma_unex_setup()
         return warehouse
 
+    def _rma_receiving_partner(self):
+        """Where the customer sends the box (P3.2): the address of the RMA
+        warehouse, which may be a separate repair centre, else the company's."""
+        self.ensure_one()
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        return warehouse.partner_id or self.company_id.partner_id
+
     def _prepare_picking_vals(self, picking_type, source, destination, units):
         """Values of an RMA transfer; extension hook."""
         self.ensure_one()
