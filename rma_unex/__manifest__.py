@@ -52,9 +52,9 @@
         "views/rma_unex_supplier_claim_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
-        "views/rma_unex_portal_home_templates.xml",
         "views/rma_unex_portal_templates.xml",
         "views/rma_unex_portal_form_templates.xml",
+        "views/rma_unex_portal_home_templates.xml",
         "views/rma_unex_application_form_templates.xml",
         "views/rma_unex_portal_completion_templates.xml",
         "views/rma_unex_portal_ticket_templates.xml",
@@ -87,7 +87,10 @@
         "demo/rma_unex_demo_mail.xml",
     ],
     "assets": {
-        "web.assets_frontend": ["rma_unex/static/src/js/rma_unex_device_rows.js"],
+        "web.assets_frontend": [
+            "rma_unex/static/src/js/rma_unex_device_rows.js",
+            "rma_unex/static/src/js/rma_unex_device_recognition.js",
+        ],
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
         "web.report_assets_common": ["rma_unex/static/src/scss/rma_unex_report.scss"],
     },

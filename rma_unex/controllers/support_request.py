@@ -11,20 +11,27 @@ class RmaUnexSupportRequestPortal(CustomerPortal):
     """The support request form on the portal (P1, P7.2): one way in for a
     customer's devices, checked by the ticket's service methods."""
 
-    def _tsr_form_values(self, values=None, error=None):
+    def _tsr_products(self, customer):
+        """(the customer's products, the other ones): the serviceable devices,
+        those their company bought first (P1.2)."""
+        Recognition = request.env["rma.unex.device.recognition"]
         # sudo: the product list of the form is the catalogue of our devices.
         products = (
             request.env["product.product"]
             .sudo()
             .search(
-                [
-                    ("sale_ok", "=", True),
-                    ("type", "=", "consu"),
-                    ("tracking", "!=", "none"),
-                ],
-                order="default_code, name",
+                Recognition._serviceable_product_domain(), order="default_code, name"
             )
         )
+        purchased = Recognition._purchased_product_ids(customer)
+        own = products.filtered(lambda product: product.id in purchased)
+        return own, products - own
+
+    def _tsr_form_values(self, values=None, error=None, customer=None):
+        """The form's values; ``customer``: the company whose products come
+        first, by default the logged-in user's."""
+        customer = customer or request.env.user.partner_id.commercial_partner_id
+        own_products, other_products = self._tsr_products(customer)
         layout = self._prepare_portal_layout_values()
         # sudo: public bulletins are meant for customers (M12).
         bulletins = (
@@ -36,7 +43,9 @@ class RmaUnexSupportRequestPortal(CustomerPortal):
         layout.update(
             {
                 "page_name": "support_request",
-                "products": products,
+                "products": own_products + other_products,
+                "own_products": own_products,
+                "other_products": other_products,
                 # sudo: the return reasons are a public list of choices (M14).
                 "return_reasons": request.env["rma.unex.return.reason"]
                 .sudo()

@@ -46,7 +46,9 @@ class RmaUnexSupportRequestCompletion(RmaUnexSupportRequestPortal):
         return request.not_found()
 
     def _completion_page(self, ticket_sudo, access_token, values, error=None):
-        page = self._tsr_form_values(values, error)
+        page = self._tsr_form_values(
+            values, error, customer=ticket_sudo.commercial_partner_id
+        )
         page.update(
             {
                 "ticket": ticket_sudo,

@@ -50,4 +50,5 @@ from . import rma_unex_job
 from . import rma_unex_job_runner
 from . import rma_unex_supplier_claim
 from . import rma_unex_status_lookup
+from . import rma_unex_device_recognition
 from . import rma_unex_demo_loader

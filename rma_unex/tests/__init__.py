@@ -10,6 +10,7 @@ from . import test_case_logistics
 from . import test_code_shape
 from . import test_cron_batches
 from . import test_customer_mails
+from . import test_device_recognition
 from . import test_http_rpc
 from . import test_i18n
 from . import test_mac_address
