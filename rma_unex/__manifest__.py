@@ -54,6 +54,9 @@
         "views/sale_portal_templates.xml",
         "views/rma_unex_portal_templates.xml",
         "views/rma_unex_portal_form_templates.xml",
+        # after the status lookup, which it links to the process
+        "views/rma_unex_process_page_templates.xml",
+        # after the support request form's home card, which it folds in
         "views/rma_unex_portal_home_templates.xml",
         "views/rma_unex_application_form_templates.xml",
         "views/rma_unex_portal_completion_templates.xml",
@@ -90,6 +93,7 @@
         "web.assets_frontend": [
             "rma_unex/static/src/js/rma_unex_device_rows.js",
             "rma_unex/static/src/js/rma_unex_device_recognition.js",
+            "rma_unex/static/src/scss/rma_unex_process_page.scss",
         ],
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
         "web.report_assets_common": ["rma_unex/static/src/scss/rma_unex_report.scss"],

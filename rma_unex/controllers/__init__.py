@@ -1,6 +1,7 @@
 from . import helpdesk
 from . import portal
 from . import rma_portal
+from . import rma_process
 from . import sale_stock_portal
 from . import support_request
 from . import support_request_completion

@@ -18,11 +18,48 @@ class RmaUnexPortal(CustomerPortal):
         return [("partner_id", "=", partner.id)]
 
     def _prepare_home_portal_values(self, counters):
+        """The home's counters: all and open RMAs (one grouped count), the
+        RMAs waiting for the customer and the support requests they must
+        complete; a fixed number of queries, whatever the number of cases."""
         values = super()._prepare_home_portal_values(counters)
-        if "rma_count" in counters:
-            Case = request.env["rma.unex.case"]
-            values["rma_count"] = (
-                Case.search_count(self._rma_domain()) if Case.has_access("read") else 0
+        Case = request.env["rma.unex.case"]
+        can_read = Case.has_access("read")
+        if {"rma_count", "rma_open_count"} & set(counters):
+            by_state = (
+                dict(Case._read_group(self._rma_domain(), ["state"], ["__count"]))
+                if can_read
+                else {}
+            )
+            values["rma_count"] = sum(by_state.values())
+            values["rma_open_count"] = sum(
+                count for state, count in by_state.items() if state not in CLOSED_STATES
+            )
+        if "rma_waiting_count" in counters:
+            # sudo: counted over the customer's own cases (the partner domain)
+            # through their quotations and units, which their RMA pages show.
+            values["rma_waiting_count"] = (
+                Case.sudo().search_count(
+                    self._rma_domain() + Case._portal_waiting_domain()
+                )
+                if can_read
+                else 0
+            )
+        if "support_incomplete_count" in counters:
+            Ticket = request.env["helpdesk.ticket"]
+            values["support_incomplete_count"] = (
+                Ticket.search_count(
+                    [
+                        (
+                            "commercial_partner_id",
+                            "=",
+                            request.env.user.partner_id.commercial_partner_id.id,
+                        ),
+                        ("tsr_state", "=", "submitted"),
+                        ("tsr_incomplete", "=", True),
+                    ]
+                )
+                if Ticket.has_access("read")
+                else 0
             )
         return values
 

@@ -7,6 +7,7 @@ from . import rma_unex_quality_mixin
 from . import rma_unex_state_log
 from . import res_company
 from . import res_config_settings
+from . import res_company_process
 from . import product_template
 from . import stock_lot
 from . import rma_unex_return_reason
@@ -17,6 +18,7 @@ from . import rma_unex_case_authorisation
 from . import rma_unex_case_logistics
 from . import rma_unex_case_commercial
 from . import rma_unex_case_advance
+from . import rma_unex_case_portal_home
 from . import rma_unex_unit
 from . import rma_unex_unit_workshop
 from . import rma_unex_device_rows

@@ -16,10 +16,12 @@ from . import test_i18n
 from . import test_mac_address
 from . import test_mail_gateway
 from . import test_portal
+from . import test_portal_home
 from . import test_portal_input
 from . import test_portal_reads
 from . import test_portal_routes
 from . import test_portal_tours
+from . import test_process_page
 from . import test_quality
 from . import test_register_xlsx
 from . import test_report_routes
