@@ -31,6 +31,7 @@
         "data/rma_unex_failure_category_data.xml",
         "data/product_product_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_milestone_mail_data.xml",
         "data/stock_warehouse_data.xml",
         "wizards/rma_unex_unit_reject_wizard_views.xml",
         "wizards/rma_unex_charge_agreement_wizard_views.xml",
@@ -68,6 +69,7 @@
         "views/res_partner_views.xml",
         "views/stock_warehouse_views.xml",
         "views/stock_picking_views.xml",
+        "views/stock_picking_carrier_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "reports/rma_unex_report_views.xml",
@@ -78,6 +80,7 @@
         "reports/rma_unex_case_reports.xml",
         # after the reports: the authorisation e-mail attaches one
         "data/mail_template_data.xml",
+        "data/mail_template_milestone.xml",
         "data/mail_template_tsr_intake.xml",
         "data/mail_template_application_form.xml",
         "reports/rma_unex_case_templates.xml",

@@ -8,9 +8,10 @@ repair, the customer's PO comes in, the unit is repaired, passes QC and is
 shipped, each step a JSON-RPC call of the user whose button it is. After each
 step the mail queue runs and the test reads, with the ``email`` package, what
 reached the customer's contact: the acknowledgement, the authorisation with
-its PDF (and box label), the quotation with its PDF, the repair summary; in
-English for Lumen's Anna Berg, in Traditional Chinese for Formosa's Yvonne
-Chen.
+its PDF (and box label) and the address to ship to, the units received, the
+decision on them, the quotation with its PDF, the repair summary with the
+carrier and tracking number of the parcel; in English for Lumen's Anna Berg,
+in Traditional Chinese for Formosa's Yvonne Chen.
 """
 
 import email
@@ -48,6 +49,8 @@ WORDS = {
             "purchase order number",
         ],
         "repair_summary": ["are on their way back", "Replaced components"],
+        "received": ["We received units of RMA", "Our engineers now examine"],
+        "decision": ["What we do with each of them", "repaired at your cost"],
     },
     "zh_TW": {
         "acknowledgement": ["我們已收到您的技術支援請求", "工程師將在"],
@@ -60,6 +63,10 @@ WORDS = {
         # rma_unex.mail_template_rma_quotation: check_translated below
         "quotation": [],
         "repair_summary": ["的機台已寄回給您", "更換零件"],
+        # rma_unex.mail_template_rma_received and _decision: once translated
+        # (check_language_when_translated below), the words of the zh_TW text
+        "received": [],
+        "decision": [],
     },
 }
 # The English of the same templates, which a zh_TW mail must not show.
@@ -71,6 +78,8 @@ ENGLISH_ONLY = [
     "Please find attached",
     "purchase order number",
 ]
+
+TRACKING = "JD0146000062"  # the tracking number the warehouse types
 
 CUSTOMERS = {
     # login: (device serial, MAC) of the unit this customer sends back
@@ -232,8 +241,8 @@ def xmlid(admin, module, name):
 def run_mail_queue(admin):
     """What the crons do: the RMA job posts the queued authorisation e-mails
     (with their PDF), the mail cron sends the queued mail."""
-    cron = xmlid(admin, "rma_unex", "ir_cron_rma_authorisation_mail")
-    admin("ir.cron", "method_direct_trigger", [cron])
+    for name in ("ir_cron_rma_authorisation_mail", "ir_cron_rma_milestone_mail"):
+        admin("ir.cron", "method_direct_trigger", [xmlid(admin, "rma_unex", name)])
     admin("mail.mail", "process_email_queue")
 
 
@@ -295,6 +304,60 @@ def check_language(delivery, kind, lang):
             assert english not in text, f"{kind} in zh_TW shows {english!r}"
     else:
         assert not CJK.search(text + delivery.subject), f"{kind} in {lang}: {text}"
+
+
+def is_translated(admin, xml_name, lang):
+    template = xmlid(admin, "rma_unex", xml_name)
+    texts = [
+        admin(
+            "mail.template",
+            "read",
+            [template],
+            fields=["body_html"],
+            context={"lang": code},
+        )[0]["body_html"]
+        for code in ("en_US", lang)
+    ]
+    return texts[0] != texts[1]
+
+
+def check_language_when_translated(admin, delivery, kind, xml_name, lang):
+    """A template added after the last translation round reads in English
+    (Odoo's fallback) until the zh_TW text exists; then it is checked as
+    every other one."""
+    if lang == "en_US" or is_translated(admin, xml_name, lang):
+        check_language(delivery, kind, lang)
+    else:
+        assert "Dear" in delivery.text, delivery.text[:500]
+
+
+def has_current_text(admin, xml_name, lang, marker):
+    """Odoo translates a mail template's body as one text: until the zh_TW
+    text of a template changed in English is translated again, the zh_TW
+    mail is the former one. ``marker`` is a mark of the current English
+    body (an id, a method it calls)."""
+    template = xmlid(admin, "rma_unex", xml_name)
+    body = admin(
+        "mail.template",
+        "read",
+        [template],
+        fields=["body_html"],
+        context={"lang": lang},
+    )[0]["body_html"]
+    return marker in body
+
+
+def receiving_address(admin):
+    """Street and city of the address the customer ships to (P3.2): the RMA
+    warehouse's (its partner), as the demo has it."""
+    warehouse = admin(
+        "stock.warehouse", "search_read", [], fields=["partner_id"], limit=1
+    )[0]
+    partner = admin(
+        "res.partner", "read", [warehouse["partner_id"][0]], fields=["street", "city"]
+    )[0]
+    assert partner["street"] and partner["city"], partner
+    return partner["street"], partner["city"]
 
 
 def pdf_text(content):
@@ -370,9 +433,8 @@ def escalate_and_authorise(users, ticket):
 
 
 def analyse_and_quote(users, case):
-    """The box arrives, PD analyses the unit, sales decides on a paid repair
-    and sends the quotation (P4.4, P5.1). The quotation's name."""
-    users["warehouse"]("rma.unex.case", "action_receive_as_announced", [case])
+    """PD analyses the unit, sales decides on a paid repair and sends the
+    quotation (P4.4, P5.1). The quotation's name."""
     quality, sales = users["quality"], users["sales"]
     quality("rma.unex.case", "action_start_evaluation", [case])
     units = quality("rma.unex.case", "read", [case], fields=["unit_ids"])[0]["unit_ids"]
@@ -431,7 +493,24 @@ def repair_and_ship(users, case, order):
     )
     quality("rma.unex.unit.qc.wizard", "action_confirm", [qc])
     quality("rma.unex.case", "action_pass_qc", [case])
-    users["warehouse"]("rma.unex.case", "action_ship_as_announced", [case])
+    warehouse = users["warehouse"]
+    shipment = warehouse(
+        "stock.picking",
+        "search",
+        [
+            ("rma_case_id", "=", case),
+            ("picking_type_code", "=", "outgoing"),
+            ("state", "not in", ("done", "cancel")),
+        ],
+    )
+    assert len(shipment) == 1
+    warehouse(
+        "stock.picking",
+        "write",
+        shipment,
+        {"rma_carrier_name": "DHL Express", "carrier_tracking_ref": TRACKING},
+    )
+    warehouse("rma.unex.case", "action_ship_as_announced", [case])
     state = sales("rma.unex.case", "read", [case], fields=["state"])[0]["state"]
     assert state == "shipped"
 
@@ -482,17 +561,38 @@ def test_p1_p3_p4_p6_customer_mails_leave_for_real(mail_server, smtp, users, log
     assert auth.subject == expected.replace("{{ object.name }}", rma)
     assert rma in auth.text
     assert CUSTOMERS[login][0] in auth.text  # the unit to send
+    street, city = receiving_address(admin)
+    if has_current_text(admin, "mail_template_rma_authorised", lang, "ship_to"):
+        assert street in auth.text and city in auth.text, "where to send the box"
     check_language(auth, "authorisation", lang)
     pdfs = auth.pdfs()
     assert len(pdfs) == 1, f"authorisation attachments: {list(pdfs)}"
     ((name, content),) = pdfs.items()
     assert rma in name and content.startswith(b"%PDF")
     if PDFTOTEXT:
-        # on the authorisation page, and in big letters on the box label
-        assert pdf_text(content).count(rma) >= 2
+        # on the authorisation page, and in big letters on the box label,
+        # with the address to ship to
+        text = pdf_text(content)
+        assert text.count(rma) >= 2
+        assert text.count(street) >= 2 and text.count(city) >= 2, text
 
-    # P4.4: the quotation of the paid repair, with the quotation PDF
+    # P3.4: the box is received: the units found in it
+    users["warehouse"]("rma.unex.case", "action_receive_as_announced", [case])
+    expected = subject_template(admin, "mail_template_rma_received", lang)
+    received = mail_about(expected.replace("{{ object.name }}", rma))
+    assert CUSTOMERS[login][0] in received.text and CUSTOMERS[login][1] in received.text
+    check_language_when_translated(
+        admin, received, "received", "mail_template_rma_received", lang
+    )
+
+    # P4.4: the decision, then the quotation of the paid repair with its PDF
     order, order_name = analyse_and_quote(users, case)
+    expected = subject_template(admin, "mail_template_rma_decision", lang)
+    decision = mail_about(expected.replace("{{ object.name }}", rma))
+    assert order_name in decision.text, "the quotation it announces"
+    check_language_when_translated(
+        admin, decision, "decision", "mail_template_rma_decision", lang
+    )
     quote = mail_about(order_name)
     if lang != "en_US":
         check_translated(admin, "mail_template_rma_quotation", lang)
@@ -514,6 +614,10 @@ def test_p1_p3_p4_p6_customer_mails_leave_for_real(mail_server, smtp, users, log
     expected = subject_template(admin, "mail_template_rma_repair_summary", lang)
     summary = mail_about(expected.replace("{{ object.name }}", rma))
     assert "Surge on the PoE input" in summary.text  # the FA's root cause
+    if has_current_text(
+        admin, "mail_template_rma_repair_summary", lang, "_milestone_return_transfer"
+    ):
+        assert "DHL Express" in summary.text and TRACKING in summary.text  # P6.3
     check_language(summary, "repair_summary", lang)
 
     # The customer's mails went to the contact alone (internal followers,
@@ -525,7 +629,7 @@ def test_p1_p3_p4_p6_customer_mails_leave_for_real(mail_server, smtp, users, log
         )
     }
     mine = [d for d in sink.deliveries()[since:] if rma in d.subject or d is ack]
-    assert len(mine) >= 4
+    assert len(mine) >= 6
     for delivery in mine:
         assert set(delivery.envelope_to) <= staff | {address}, (
             delivery.envelope_to,

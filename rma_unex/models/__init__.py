@@ -21,6 +21,8 @@ from . import rma_unex_case_advance
 from . import rma_unex_case_portal_home
 from . import rma_unex_unit
 from . import rma_unex_unit_workshop
+from . import rma_unex_unit_milestone_mail
+from . import rma_unex_case_milestone_mail
 from . import rma_unex_device_rows
 from . import rma_unex_ticket_device
 from . import helpdesk_ticket

@@ -355,7 +355,12 @@ class RmaUnexCase(models.Model):
     def _register_receipt(self, moves):
         """Record what arrived; the case is received once every unit is in."""
         lots = self.env["stock.picking"]._rma_lot_by_move(moves)
-        moves.rma_unit_id._rma_service_write({"date_received": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        # the customer's "units received" e-mail goes out in the background
+        moves.rma_unit_id._rma_service_write(
+            {"date_received": now, "receipt_mail_queued": now}
+        )
+        self._queue_receipt_mail()
         for move in moves:
             move.rma_unit_id._rma_service_write({"received_lot_id": lots[move.id].id})
         mismatched = moves.rma_unit_id.filtered("receipt_mismatch")
@@ -381,9 +386,16 @@ class RmaUnexCase(models.Model):
             if unit.disposition == "free_replacement":
                 vals["replacement_lot_id"] = lots[move.id].id
             unit._rma_service_write(vals)
-        for case in self.filtered(lambda c: c.state == "ready"):
-            if not case._units_to_ship().filtered(lambda u: not u.date_shipped):
-                case._apply_transition("ship", system=True)
+        finished = self.filtered(
+            lambda c: (
+                c.state == "ready"
+                and not c._units_to_ship().filtered(lambda u: not u.date_shipped)
+            )
+        )
+        for case in finished:
+            case._apply_transition("ship", system=True)
+        # the shipment that finishes a case sends its summary (_after_ship)
+        (self - finished)._send_shipment_mails(moves.rma_unit_id)
 
     def _register_sent_back(self, picking, moves):
         """A box received by mistake went back: its units are no longer here,
@@ -422,10 +434,14 @@ class RmaUnexCase(models.Model):
                 )
             )
 
-    def _send_repair_summary(self):
-        """The summary of replaced components and fixed issues (P6.2)."""
+    def _send_repair_summary(self, units=None):
+        """The summary of replaced components and fixed issues (P6.2), with
+        the carrier and tracking number of each unit shipped: of ``units``
+        (a shipment that does not finish the case), else of the whole case."""
         template = self.env.ref("rma_unex.mail_template_rma_repair_summary")
-        for case in self:
+        for case in self.with_context(
+            rma_unex_shipped_unit_ids=units.ids if units else False
+        ):
             case.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
     # ------------------------------------------------------------------

@@ -235,14 +235,18 @@ class RmaUnexUnit(models.Model):
                         units=", ".join(uninvoiced.mapped("display_name")),
                     )
                 )
+        # the customer hears of a changed decision when evaluation ends
+        changed = self.filtered(lambda u: u.disposition != disposition)
+        now = fields.Datetime.now()
         self._rma_service_write(
             {
                 "disposition": disposition,
                 "disposition_reason": reason,
                 "disposition_user_id": self.env.user.id,
-                "disposition_date": fields.Datetime.now(),
+                "disposition_date": now,
             }
         )
+        changed._rma_service_write({"decision_mail_queued": now})
         return True
 
     def action_open_decision_wizard(self):

@@ -14,6 +14,17 @@ class StockPicking(models.Model):
         readonly=True,  # copied, so that backorders stay with their case
     )
     is_rma_unex = fields.Boolean(related="picking_type_id.is_rma_unex")
+    # The parcel's carrier and tracking number, for the customer's e-mail
+    # (P6.3). stock_delivery, when installed, defines the same tracking field
+    # (its connectors fill it) and a carrier record; without it the warehouse
+    # types both.
+    carrier_tracking_ref = fields.Char(string="Tracking Reference", copy=False)
+    rma_carrier_name = fields.Char(
+        string="Carrier",
+        copy=False,
+        help="The carrier of the parcel, told to the customer with its "
+        "tracking number.",
+    )
     rma_advance = fields.Boolean(
         string="Advance Replacement",
         copy=False,
@@ -71,7 +82,15 @@ class StockPicking(models.Model):
         )
         if receipts:
             receipts.rma_case_id._register_receipt(receipts._rma_done_unit_moves())
-        for picking in done - receipts:
+        # likewise the return shipments: one e-mail per case, not per transfer
+        returns = (done - receipts).filtered(
+            lambda p: not p.picking_type_id.rma_unex_return_of and not p.rma_advance
+        )
+        if returns:
+            returns.rma_case_id._register_return_shipment(
+                returns._rma_done_unit_moves()
+            )
+        for picking in done - receipts - returns:
             moves = picking._rma_done_unit_moves()
             case = picking.rma_case_id
             taken_back = picking.picking_type_id.rma_unex_return_of
@@ -79,10 +98,15 @@ class StockPicking(models.Model):
                 case._register_sent_back(picking, moves)
             elif taken_back == "shipment":
                 case._register_shipment_back(picking, moves)
-            elif picking.rma_advance:
-                case._register_advance_shipment(moves)
             else:
-                case._register_return_shipment(moves)
+                case._register_advance_shipment(moves)
+
+    def _rma_carrier_label(self):
+        """The carrier's name: stock_delivery's carrier where that module is
+        installed and set, else the one typed on the transfer."""
+        self.ensure_one()
+        carrier = self["carrier_id"] if "carrier_id" in self._fields else None
+        return (carrier and carrier.name) or self.rma_carrier_name or ""
 
     def _rma_done_unit_moves(self):
         return self.move_ids.filtered(lambda m: m.state == "done" and m.rma_unit_id)

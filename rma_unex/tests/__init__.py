@@ -15,6 +15,7 @@ from . import test_http_rpc
 from . import test_i18n
 from . import test_mac_address
 from . import test_mail_gateway
+from . import test_milestone_mails
 from . import test_portal
 from . import test_portal_home
 from . import test_portal_input
