@@ -97,6 +97,8 @@
             "rma_unex/static/src/js/rma_unex_device_rows.js",
             "rma_unex/static/src/js/rma_unex_device_recognition.js",
             "rma_unex/static/src/scss/rma_unex_process_page.scss",
+            "rma_unex/static/src/js/rma_unex_quotation_sign_link.js",
+            "rma_unex/static/src/scss/rma_unex_case_page.scss",
         ],
         "web.assets_tests": ["rma_unex/static/tests/tours/*.js"],
         "web.report_assets_common": ["rma_unex/static/src/scss/rma_unex_report.scss"],

@@ -156,14 +156,20 @@ class RmaUnexPortal(CustomerPortal):
         except (AccessError, MissingError):
             return self._rma_refuse(case_id)
         units, unit_pager = self._rma_unit_page(case_sudo, access_token, page)
+        orders = case_sudo.sale_order_ids.filtered(
+            lambda o: o.state in ("draft", "sent", "sale")
+        )
         values = self._get_page_view_values(
             case_sudo,
             access_token,
             {
                 "case": case_sudo,
                 "page_name": "rma",
+                "steps": case_sudo._portal_steps(),
+                "next_action": case_sudo._portal_next_action(),
                 "timeline": case_sudo._portal_timeline(),
                 "units": units,
+                "unit_status": case_sudo._portal_unit_status(units),
                 "unit_pager": unit_pager,
                 # one query, not a read of every unit of a case of hundreds
                 "has_failure_analysis": bool(
@@ -172,12 +178,14 @@ class RmaUnexPortal(CustomerPortal):
                         limit=1,
                     )
                 ),
-                "orders": case_sudo.sale_order_ids.filtered(
-                    lambda o: o.state in ("draft", "sent", "sale")
-                ),
+                "orders": orders,
+                "order_status": {
+                    order.id: case_sudo._portal_order_status(order) for order in orders
+                },
                 "invoices": case_sudo.sale_order_ids.invoice_ids.filtered(
                     lambda m: m.state == "posted"
                 ),
+                "token_query": f"&access_token={access_token}" if access_token else "",
             },
             "my_rmas_history",
             False,

@@ -19,6 +19,7 @@ from . import rma_unex_case_logistics
 from . import rma_unex_case_commercial
 from . import rma_unex_case_advance
 from . import rma_unex_case_portal_home
+from . import rma_unex_case_portal
 from . import rma_unex_unit
 from . import rma_unex_unit_workshop
 from . import rma_unex_unit_milestone_mail
