@@ -87,7 +87,9 @@
         "reports/rma_unex_quality_templates.xml",
     ],
     "demo": [
+        "demo/rma_unex_demo_company.xml",
         "demo/rma_unex_demo.xml",
+        "demo/rma_unex_demo_bulletins.xml",
         "demo/rma_unex_demo_sales.xml",
         "demo/rma_unex_demo_cases.xml",
         "demo/rma_unex_demo_mail.xml",
