@@ -9,10 +9,14 @@ At each size (delivered serials; customers, tickets and cases in every state
 grow with them, see generator.py) it measures on warm caches:
 
 - warranty lookup of 1 and of 50 units (ORM, as warranty_lookup.py);
+- the support request form's recognition of a serial, the customer's own and
+  another customer's (ORM, as serial_recognition.py);
 - the portal list ``/my/rmas`` and the portal case page ``/my/rmas/<id>`` as
   the portal customer, through the WSGI application (``odoo.http.root``) with
   a real session cookie: routing, controller, QWeb rendering, all queries of
   the request (the thread's ``query_count``);
+- the public RMA process page ``/rma`` (as a visitor and as a customer) and
+  the portal home's RMA counters (process_page.py);
 - the backend case form's data load: ``web_read`` with the fields of the
   form view (one level of sub-fields for relations), through ``call_kw`` as
   the administrator (the view itself is cached by the web client);
@@ -30,7 +34,9 @@ import sys
 import threading
 import time
 
+import process_page
 import returns
+import serial_recognition
 import warranty_lookup
 from generator import PORTAL_LOGIN, Generator
 from werkzeug.test import Client
@@ -154,6 +160,8 @@ def measure_size(env, generator, database, size, flows, returns_sizes):
     row["warranty_50"] = warranty_lookup.measure(env, case.unit_ids)
     env.invalidate_all()
     cr.execute("ROLLBACK TO SAVEPOINT bench_warranty")
+    # The support request form's serial recognition (ORM), rolled back.
+    row.update(serial_recognition.suite_rows(env, generator, seed=size))
 
     # Portal and backend pages, through HTTP.
     portal = http_client(database, PORTAL_LOGIN, PORTAL_LOGIN)
@@ -172,6 +180,8 @@ def measure_size(env, generator, database, size, flows, returns_sizes):
     admin = http_client(database, "admin", "admin")
     spec = form_specification(env, "rma.unex.case")
     row["case_form"] = measure_http(form_load(admin, case_id, spec))
+    # The public process page, and the home's counters of the portal customer.
+    row.update(process_page.suite_rows(env, database, PORTAL_LOGIN))
 
     # The same returns through each installed addon, rolled back; as the
     # administrator (record rules and access rights apply, as for staff).
@@ -226,10 +236,12 @@ def print_detail(rows, flows, returns_sizes):
     labels = [
         ("warranty_1", "warranty lookup, 1 unit (ORM)"),
         ("warranty_50", "warranty lookup, 50 units (ORM)"),
+        *serial_recognition.LABELS,
         ("portal_list", "portal /my/rmas, page 1 (HTTP)"),
         ("portal_list_p5", "portal /my/rmas/page/5 (HTTP)"),
         ("portal_case", "portal /my/rmas/<id> (HTTP)"),
         ("case_form", "case form web_read, admin (HTTP)"),
+        *process_page.LABELS,
     ]
     for n in returns_sizes:
         for flow in flows:
