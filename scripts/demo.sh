@@ -14,6 +14,7 @@ if port_in_use "$PORT"; then
   die "port $PORT on 127.0.0.1 is already in use (another Odoo running?): stop it or set RMA_UNEX_PORT."
 fi
 ensure_venv
+ensure_wkhtmltopdf
 ensure_postgres
 trap stop_private_postgres_if_started EXIT
 

@@ -11,6 +11,7 @@ check_odoo
 ensure_apt chromium:chromium wkhtmltopdf:wkhtmltopdf pdftotext:poppler-utils
 ensure_cjk_font
 ensure_venv
+ensure_wkhtmltopdf
 ensure_postgres
 
 DB=rma_unex_test_$$

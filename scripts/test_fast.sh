@@ -17,6 +17,7 @@ check_odoo
 ensure_apt chromium:chromium wkhtmltopdf:wkhtmltopdf pdftotext:poppler-utils
 ensure_cjk_font
 ensure_venv
+ensure_wkhtmltopdf
 ensure_postgres
 trap stop_private_postgres_if_started EXIT
 
