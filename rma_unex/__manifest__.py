@@ -85,6 +85,7 @@
         "data/mail_template_application_form.xml",
         "reports/rma_unex_case_templates.xml",
         "reports/rma_unex_quality_templates.xml",
+        "reports/rma_unex_report_layout.xml",
     ],
     "demo": [
         "demo/rma_unex_demo_company.xml",
