@@ -53,6 +53,7 @@
         "views/rma_unex_supplier_claim_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/web_frontend_layout_templates.xml",
         "views/rma_unex_portal_templates.xml",
         "views/rma_unex_portal_form_templates.xml",
         # after the status lookup, which it links to the process

@@ -17,6 +17,7 @@ from . import test_mac_address
 from . import test_mail_gateway
 from . import test_milestone_mails
 from . import test_portal
+from . import test_portal_accessibility
 from . import test_portal_case_page
 from . import test_portal_home
 from . import test_portal_input
