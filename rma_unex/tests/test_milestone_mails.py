@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from datetime import date, timedelta
 
+from odoo.tests import HttpCase
+
 from .common import WorkshopCommon
 
 RECEIVED = "we received your units"
@@ -84,7 +86,7 @@ class MilestoneMailsCommon(WorkshopCommon):
         return case
 
 
-class TestShipTo(MilestoneMailsCommon):
+class TestShipTo(MilestoneMailsCommon, HttpCase):
     """P3.2: the authorisation, its box label and its e-mail say where the
     box goes: the RMA warehouse's address."""
 
@@ -112,7 +114,7 @@ class TestShipTo(MilestoneMailsCommon):
             {
                 "email": "rma@unex.example",
                 "phone": "+44 1592 000000",
-                "report_header": "Routers and modules, repaired in Glenrothes",
+                "report_header": "Since 1998",
                 "report_footer": "<p>Returns desk: rma@unex.example</p>",
             }
         )
@@ -127,7 +129,7 @@ class TestShipTo(MilestoneMailsCommon):
         self.assertIn("Send the box to", pages[0])
         self.assertIn("Ship to", pages[1])
         self.assertIn("Attach to the outside of the box", pages[1])
-        # the company's layout: its tagline in the header, its footer, on
+        # the company's layout: its tagline and address in the header, its footer, on
         # every page of the PDF (the scripts run Odoo with a wkhtmltopdf built
         # on patched Qt, scripts/common.sh, without which Odoo leaves both out)
         html = (
@@ -136,10 +138,11 @@ class TestShipTo(MilestoneMailsCommon):
             .decode()
         )
         header = html.split('class="header')[1].split('class="article')[0]
-        self.assertIn("Routers and modules, repaired in Glenrothes", header)
+        self.assertIn("Since 1998", header)
         self.assertIn("rma@unex.example", html.split('class="footer')[1])
         for page in pages:
-            self.assertIn("Routers and modules, repaired in Glenrothes", page)
+            self.assertIn("Since 1998", page)
+            self.assertIn(self.company.name, page)
             self.assertIn("Returns desk: rma@unex.example", page)
 
     def test_p3_2_authorisation_mail_names_the_receiving_address(self):
