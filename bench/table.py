@@ -18,6 +18,11 @@ MEASURES = (
     ("portal_list_p5", "portal list, page 5"),
     ("portal_case", "portal case page"),
     ("case_form", "case form load (web_read)"),
+    ("recognition_own", "serial recognition, own serial"),
+    ("recognition_other", "serial recognition, another's"),
+    ("process_public", "process page /rma, visitor"),
+    ("process_portal", "process page /rma, customer"),
+    ("home_counters", "portal home RMA counters"),
 )
 
 
