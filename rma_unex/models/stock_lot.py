@@ -24,7 +24,8 @@ class StockLot(models.Model):
         """An exact serial needs a btree: core indexes serial numbers by
         trigram only (for "contains" searches), whose cost grows with the
         serials sharing a prefix (the portal's device recognition, P1.2)."""
-        super().init()
+        res = super().init()
         create_index(
             self.env.cr, "stock_lot_rma_unex_name_index", "stock_lot", ["name"]
         )
+        return res
