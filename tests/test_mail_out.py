@@ -62,11 +62,9 @@ WORDS = {
         ],
         # rma_unex.mail_template_rma_quotation: check_translated below
         "quotation": [],
-        "repair_summary": ["的機台已寄回給您", "更換零件"],
-        # rma_unex.mail_template_rma_received and _decision: once translated
-        # (check_language_when_translated below), the words of the zh_TW text
-        "received": [],
-        "decision": [],
+        "repair_summary": ["的機台已寄出", "更換零件", "追蹤編號"],
+        "received": ["我們已收到 RMA", "我們的工程師將開始檢測這些機台"],
+        "decision": ["機台的檢測", "各機台的處理方式如下", "付費維修"],
     },
 }
 # The English of the same templates, which a zh_TW mail must not show.
