@@ -100,7 +100,11 @@ class TestRmaNumber(RmaUnexCommon):
             )
             case = self.make_case(lots=lots)
             case.with_user(self.sales)._record_charge_agreement(self.contact_a, "phone")
-            queries = self.count_queries(case.with_user(self.sales).action_authorise)
+            # from an empty record cache, as each request starts: what the
+            # previous authorisation left in it is not counted for or against
+            queries = self.count_queries(
+                case.with_user(self.sales).action_authorise, cold=True
+            )
             self.assertEqual(len(case.picking_ids.move_ids), count)
             self.assertEqual(case.picking_ids.move_ids.move_line_ids.lot_id, lots)
             return queries
