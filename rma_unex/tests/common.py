@@ -1,9 +1,31 @@
+import contextlib
+import re
 import unittest
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.sql_db import Cursor
 from odoo.tests import TransactionCase, common, new_test_user
+
+WRITE = re.compile(r"^\s*(UPDATE|INSERT|DELETE)\b", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def capture_writes():
+    """The first line of every UPDATE, INSERT or DELETE run inside the block,
+    by any cursor: a portal page must write nothing on GET."""
+    writes = []
+    execute = Cursor.execute
+
+    def logged(cursor, query, params=None, log_exceptions=True):
+        text = query.code if hasattr(query, "code") else str(query)
+        if WRITE.match(text):
+            writes.append(text.split("\n")[0][:120])
+        return execute(cursor, query, params, log_exceptions)
+
+    with patch.object(Cursor, "execute", logged):
+        yield writes
 
 
 class RmaUnexCommon(TransactionCase):

@@ -2,20 +2,20 @@
 steps of the case, the one thing the customer must do now, each unit's
 progress and outcome, the documents with amounts and states."""
 
-import re
 from datetime import date, timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
 from lxml import html
 
 from odoo import fields
-from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
-from .common import RmaUnexCommon, WorkshopCommon, allow_chromium_more_time
-
-WRITE = re.compile(r"^\s*(UPDATE|INSERT|DELETE)\b", re.IGNORECASE)
+from .common import (
+    RmaUnexCommon,
+    WorkshopCommon,
+    allow_chromium_more_time,
+    capture_writes,
+)
 
 
 class CasePageCommon(WorkshopCommon):
@@ -471,16 +471,7 @@ class TestPortalCasePage(CasePageCommon, HttpCase):
         case = self.quoted_case()
         self.authenticate(self.portal_a.login, self.portal_a.login)
         self.page(warm)
-        writes = []
-        execute = Cursor.execute
-
-        def logged(cursor, query, params=None, log_exceptions=True):
-            text = query.code if hasattr(query, "code") else str(query)
-            if WRITE.match(text):
-                writes.append(text.split("\n")[0][:120])
-            return execute(cursor, query, params, log_exceptions)
-
-        with patch.object(Cursor, "execute", logged):
+        with capture_writes() as writes:
             self.page(case)
         self.assertEqual(writes, [], "the case page wrote to the database")
 

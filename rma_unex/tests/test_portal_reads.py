@@ -1,12 +1,6 @@
-import re
-from unittest.mock import patch
-
-from odoo.sql_db import Cursor
 from odoo.tests import HttpCase
 
-from .common import RmaUnexCommon
-
-WRITE = re.compile(r"^\s*(UPDATE|INSERT|DELETE)\b", re.IGNORECASE)
+from .common import RmaUnexCommon, capture_writes
 
 
 class TestPortalReadsWriteNothing(RmaUnexCommon, HttpCase):
@@ -24,16 +18,7 @@ class TestPortalReadsWriteNothing(RmaUnexCommon, HttpCase):
         return case
 
     def _writes_of(self, *urls):
-        writes = []
-        execute = Cursor.execute
-
-        def logged(cursor, query, params=None, log_exceptions=True):
-            text = query.code if hasattr(query, "code") else str(query)
-            if WRITE.match(text):
-                writes.append(text.split("\n")[0][:120])
-            return execute(cursor, query, params, log_exceptions)
-
-        with patch.object(Cursor, "execute", logged):
+        with capture_writes() as writes:
             for url in urls:
                 response = self.url_open(url)
                 self.assertEqual(response.status_code, 200, url)

@@ -1,14 +1,9 @@
-import re
-from unittest.mock import patch
-
 from lxml import html
 
-from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import RmaUnexCommon, allow_chromium_more_time
+from .common import RmaUnexCommon, allow_chromium_more_time, capture_writes
 
-WRITE = re.compile(r"^\s*(UPDATE|INSERT|DELETE)\b", re.IGNORECASE)
 STEP_TEXTS = {
     1: "Device identity",
     2: "field application engineers",
@@ -158,16 +153,7 @@ class TestProcessPage(ProcessPageCommon):
         self.page()  # assets and templates built once
         self.authenticate(self.portal_a.login, self.portal_a.login)
         self.page()
-        writes = []
-        execute = Cursor.execute
-
-        def logged(cursor, query, params=None, log_exceptions=True):
-            text = query.code if hasattr(query, "code") else str(query)
-            if WRITE.match(text):
-                writes.append(text.split("\n")[0][:120])
-            return execute(cursor, query, params, log_exceptions)
-
-        with patch.object(Cursor, "execute", logged):
+        with capture_writes() as writes:
             self.page()
             self.authenticate(None, None)
             self.page()
